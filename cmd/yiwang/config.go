@@ -1,0 +1,121 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// options are the settings every subcommand shares. Each comes from, in order of precedence, a
+// command-line flag, a YIWANG_* environment variable, the config file, and the default.
+type options struct {
+	Config      string `toml:"-"`
+	Data        string `toml:"data"`
+	DatabaseURL string `toml:"database_url"`
+	Addr        string `toml:"addr"`
+	NATSURL     string `toml:"nats_url"`
+	LogLevel    string `toml:"log_level"`
+	LogFormat   string `toml:"log_format"`
+	Province    string `toml:"province"`
+	Production  bool   `toml:"production"`
+}
+
+// setting describes one option for the flag set, the environment and --help.
+type setting struct {
+	flag, env, def, help string
+	field                func(o *options) *string
+}
+
+var settings = []setting{
+	{"data", "YIWANG_DATA", "./data", "directory of the embedded SQLite database and its files", func(o *options) *string { return &o.Data }},
+	{"database-url", "YIWANG_DATABASE_URL", "", "PostgreSQL URL (postgres://user@host:5432/db); when set, used instead of SQLite under --data", func(o *options) *string { return &o.DatabaseURL }},
+	{"addr", "YIWANG_ADDR", "127.0.0.1:8080", "address the web server listens on", func(o *options) *string { return &o.Addr }},
+	{"nats-url", "YIWANG_NATS_URL", "", "NATS server with JetStream to publish events to (nats://127.0.0.1:4222); events stay in-process when empty", func(o *options) *string { return &o.NATSURL }},
+	{"log-level", "YIWANG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options) *string { return &o.LogLevel }},
+	{"log-format", "YIWANG_LOG_FORMAT", "text", "text or json", func(o *options) *string { return &o.LogFormat }},
+	{"province", "YIWANG_PROVINCE", "350000", "region code of the province this node serves", func(o *options) *string { return &o.Province }},
+}
+
+// commonFlags registers the shared options on fs; which lists the flags the command takes
+// (nil for all of them).
+func commonFlags(fs *flag.FlagSet, o *options, which ...string) {
+	fs.StringVar(&o.Config, "config", "", "TOML config file with the same settings as the flags (env YIWANG_CONFIG)")
+	for _, s := range settings {
+		if which != nil && !contains(which, s.flag) {
+			continue
+		}
+		fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def))
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve fills o from flags that were set, then environment, then the config file, then defaults.
+func resolve(fs *flag.FlagSet, o *options) error {
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	if o.Config == "" {
+		o.Config = os.Getenv("YIWANG_CONFIG")
+	}
+	var file options
+	if o.Config != "" {
+		md, err := toml.DecodeFile(o.Config, &file)
+		if err != nil {
+			return fmt.Errorf("config file %s: %w", o.Config, err)
+		}
+		if undec := md.Undecoded(); len(undec) > 0 {
+			return fmt.Errorf("config file %s: unknown setting %q", o.Config, undec[0].String())
+		}
+	}
+	for _, s := range settings {
+		dst := s.field(o)
+		switch {
+		case set[s.flag] != "":
+			*dst = set[s.flag]
+		case os.Getenv(s.env) != "":
+			*dst = os.Getenv(s.env)
+		case *s.field(&file) != "":
+			*dst = *s.field(&file)
+		default:
+			*dst = s.def
+		}
+	}
+	if os.Getenv("YIWANG_PRODUCTION") == "true" || file.Production {
+		o.Production = true
+	}
+	switch o.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", o.LogFormat)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level must be debug, info, warn or error, not %q", o.LogLevel)
+	}
+	if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "postgres://") && !strings.HasPrefix(o.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("--database-url must be a postgres:// URL")
+	}
+	return nil
+}
+
+func (o *options) logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(o.LogLevel))
+	ho := &slog.HandlerOptions{Level: lvl}
+	if o.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}

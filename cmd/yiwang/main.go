@@ -1,0 +1,96 @@
+// Command yiwang runs the Yiwang digital-government platform: the web portal and JSON API, the
+// demo, database migrations and the command-line tools of its modules.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `yiwang — the Yiwang (一网) digital-government platform
+
+Usage:
+  yiwang demo    [--data DIR] [--addr HOST:PORT]   run with demo data (SQLite under ./data by default)
+  yiwang serve   [--data DIR | --database-url URL] [--addr HOST:PORT]
+                                                   run the portal and API on an existing store
+  yiwang migrate [--data DIR | --database-url URL] [status]
+                                                   apply database migrations, or show their state
+  yiwang plan import [--data DIR] FILE             import a provincial work-plan document
+  yiwang plan export [--data DIR] [--format json|xlsx] [--out FILE]
+                                                   write the whole plan with units, targets and progress
+  yiwang version                                   print the version
+
+Every command that touches data takes the same --data DIR / --database-url URL options, so
+'yiwang plan import --data DIR FILE' works on the store that 'yiwang demo --data DIR' serves.
+Settings come from flags, then YIWANG_* environment variables, then --config FILE (TOML), then
+defaults; 'yiwang COMMAND --help' lists a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "yiwang:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is 2 for usage errors, 1 otherwise.
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// run executes one command line; main and the end-to-end tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "demo":
+		return cmdServe(ctx, rest, stdout, stderr, true)
+	case "serve":
+		return cmdServe(ctx, rest, stdout, stderr, false)
+	case "migrate":
+		return cmdMigrate(ctx, rest, stdout, stderr)
+	case "plan":
+		return cmdPlan(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "yiwang", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// newFlagSet returns a flag set whose errors come back to run instead of exiting.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: yiwang %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -1,0 +1,111 @@
+// Package api serves Yiwang's JSON API under /api/v1 and describes it in the OpenAPI 3.1
+// document at /api/openapi.json; every route it installs is documented there, and a test
+// keeps the two in step.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/httpserver"
+	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+// Config is what the API needs.
+type Config struct {
+	DB      *store.DB
+	Plan    *plan.Service
+	Version string
+}
+
+// API is the JSON API.
+type API struct {
+	cfg Config
+	doc *openAPI
+}
+
+// New returns the API.
+func New(cfg Config) *API {
+	return &API{cfg: cfg, doc: newOpenAPI(cfg.Version)}
+}
+
+// Install registers every API route on srv and documents it.
+func (a *API) Install(srv *httpserver.Server) {
+	srv.Handle("GET /api/openapi.json", a.openapi, httpserver.RateLimit(httpserver.ClassAPI))
+	a.installOrgs(srv)
+	a.installPlan(srv)
+}
+
+// route registers one documented operation.
+func (a *API) route(srv *httpserver.Server, op operation, h httpserver.HandlerFunc, opts ...httpserver.RouteOption) {
+	a.doc.add(op)
+	opts = append([]httpserver.RouteOption{httpserver.RateLimit(httpserver.ClassAPI)}, opts...)
+	srv.Handle(op.Method+" "+op.Path, h, opts...)
+}
+
+// Documented returns "METHOD /path" of every documented operation.
+func (a *API) Documented() []string { return a.doc.keys() }
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err := w.Write(a.doc.json())
+	return err
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// decode reads a JSON body strictly into v: unknown fields, trailing data, wrong types and
+// oversized bodies are errors that name what is wrong.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.E(errs.Invalid, "api.error.content_type")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return errs.Wrapf(errs.TooLarge, err, "error.too_large")
+		case errors.Is(err, io.EOF):
+			return errs.E(errs.Invalid, "api.error.empty_body")
+		case errors.As(err, &syn):
+			return errs.Wrapf(errs.Invalid, err, "api.error.bad_json", syn.Offset)
+		case errors.As(err, &typ):
+			return &errs.Error{Kind: errs.Invalid, Field: typ.Field, Message: "api.error.bad_type", Args: []any{typ.Field, typ.Type.String()}, Err: err}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return &errs.Error{Kind: errs.Invalid, Field: field, Message: "api.error.unknown_field", Args: []any{field}, Err: err}
+		}
+		return errs.Wrapf(errs.Invalid, err, "api.error.bad_json", 0)
+	}
+	if dec.More() {
+		return errs.E(errs.Invalid, "api.error.trailing_data")
+	}
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Field(name, "api.error.bad_id", fmt.Sprint(r.PathValue(name)))
+	}
+	return id, nil
+}

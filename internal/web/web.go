@@ -1,0 +1,271 @@
+// Package web serves the portal's server-rendered pages: the base layout with language switch
+// and large-type mode, the home page, login, and each module's pages (files <module>_pages.go,
+// templates/<module>/). Pages work without JavaScript; htmx and ECharts only enhance them.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/httpserver"
+	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/requestid"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what the site needs.
+type Config struct {
+	DB     *store.DB
+	Plan   *plan.Service
+	Logger *slog.Logger
+	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
+	Secure bool
+	// Demo shows the demo-account hint on the login page.
+	Demo bool
+}
+
+// Site is the portal.
+type Site struct {
+	cfg   Config
+	pages map[string]*template.Template
+	orgs  *orgCache
+}
+
+// pageNames lists every page template; New fails if one is missing or does not parse.
+var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard"}
+
+// New parses every template and returns the site.
+func New(cfg Config) (*Site, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Site{cfg: cfg, pages: map[string]*template.Template{}, orgs: &orgCache{db: cfg.DB}}
+	funcs := template.FuncMap{
+		"date":     func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
+		"add":      func(a, b int) int { return a + b },
+		"neg":      func(a int) int { return -a },
+		"deref":    func(p *string) string { if p == nil { return "" }; return *p },
+		"num":      formatNumber,
+		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	}
+	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: base template: %w", err)
+	}
+	for _, name := range pageNames {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("web: template %s defines no content", name)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+func formatNumber(f float64) string {
+	if f == float64(int64(f)) {
+		return fmt.Sprintf("%d", int64(f))
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+// Install registers the site's routes on srv.
+func (s *Site) Install(srv *httpserver.Server) {
+	static, _ := fs.Sub(staticFS, "static")
+	srv.HandleHTTP("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	srv.Handle("GET /{$}", s.home)
+	srv.Handle("GET /orgs", s.orgList)
+	srv.Handle("GET /login", s.loginForm)
+	srv.Handle("POST /login", s.login, httpserver.RateLimit(httpserver.ClassLogin))
+	srv.Handle("POST /logout", s.logout)
+	srv.Handle("POST /prefs/large-type", s.largeType)
+	s.installPlan(srv)
+}
+
+// cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
+
+const (
+	sessionCookie   = "yiwang_session"
+	largeTypeCookie = "large_type"
+)
+
+// Authenticate resolves the session cookie to a principal; no cookie means anonymous. A stale
+// cookie also means anonymous, so that an expired login shows the public page, not an error.
+func (s *Site) Authenticate(r *http.Request) (principal.Principal, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return principal.Principal{Kind: principal.Anonymous}, nil
+	}
+	p, err := identity.SessionPrincipal(r.Context(), s.cfg.DB, c.Value)
+	if errs.Is(err, errs.Unauthenticated) {
+		return principal.Principal{Kind: principal.Anonymous}, nil
+	}
+	return p, err
+}
+
+// basePage is what the layout needs; every page's data embeds it.
+type basePage struct {
+	Lang      i18n.Lang
+	Title     string
+	Path      string
+	Principal principal.Principal
+	LargeType bool
+	RequestID string
+	Nav       []link
+	Langs     []langLink
+}
+
+type link struct {
+	Href, Label string
+	Current     bool
+}
+
+type langLink struct {
+	Lang        i18n.Lang
+	Href, Label string
+	Current     bool
+}
+
+// T translates key into the page's language.
+func (b basePage) T(key string, args ...any) string { return i18n.T(b.Lang, key, args...) }
+
+// OrgName is set per request to name organisations in the page's language.
+func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, args ...any) basePage {
+	lang := i18n.Negotiate(r)
+	if q := r.URL.Query().Get("lang"); q != "" {
+		if l, ok := i18n.Parse(q); ok {
+			i18n.SetCookie(w, r, l)
+		}
+	}
+	b := basePage{
+		Lang:      lang,
+		Path:      r.URL.Path,
+		Principal: principal.From(r.Context()),
+		RequestID: requestid.From(r.Context()),
+	}
+	if c, err := r.Cookie(largeTypeCookie); err == nil && c.Value == "1" {
+		b.LargeType = true
+	}
+	b.Title = b.T(titleKey, args...)
+	nav := []struct{ href, key string }{
+		{"/", "nav.home"}, {"/plan", "nav.plan"}, {"/plan/dashboard", "nav.dashboard"}, {"/plan/worklist", "nav.worklist"},
+	}
+	for _, n := range nav {
+		b.Nav = append(b.Nav, link{Href: n.href, Label: b.T(n.key), Current: r.URL.Path == n.href})
+	}
+	for _, l := range i18n.All {
+		q := r.URL.Query()
+		q.Set("lang", string(l))
+		b.Langs = append(b.Langs, langLink{Lang: l, Href: r.URL.Path + "?" + q.Encode(), Label: i18n.T(l, "lang.name"), Current: l == lang})
+	}
+	return b
+}
+
+// render executes page name with data into a buffer first, so that a template error becomes a
+// clean 500 instead of half a page.
+func (s *Site) render(w http.ResponseWriter, status int, name string, data any) error {
+	t := s.pages[name]
+	if t == nil {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type errorPage struct {
+	basePage
+	Message string
+	Field   string
+}
+
+// ErrorPage renders the translated error page; the httpserver calls it for every HTML error.
+func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, status int, e *errs.Error) {
+	b := s.newBase(w, r, "error.title")
+	msg := e.Message
+	if i18n.Has(msg) {
+		msg = b.T(msg, e.Args...)
+	}
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		return
+	}
+	if err := s.render(w, status, "error", errorPage{basePage: b, Message: msg, Field: e.Field}); err != nil {
+		s.cfg.Logger.Error("error page", "err", err)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// safeNext returns target if it is a local path, else "/": redirects never leave the site.
+func safeNext(target string) string {
+	if target == "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.ContainsAny(target, "\\\r\n") {
+		return "/"
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return path.Clean(u.Path)
+}
+
+// orgCache names organisations without a query per name.
+type orgCache struct {
+	db *store.DB
+}
+
+func (c *orgCache) namer(r *http.Request, lang i18n.Lang) (func(code string) string, error) {
+	list, err := org.List(r.Context(), c.db)
+	if err != nil {
+		return nil, err
+	}
+	byCode := make(map[string]org.Organisation, len(list))
+	for _, o := range list {
+		byCode[o.Code] = o
+	}
+	return func(code string) string {
+		if o, ok := byCode[code]; ok {
+			return o.Name(string(lang))
+		}
+		return code
+	}, nil
+}
+
+// urlPathEscape escapes a file name for a Content-Disposition filename* parameter (RFC 5987).
+func urlPathEscape(s string) string { return strings.ReplaceAll(url.PathEscape(s), "'", "%27") }
