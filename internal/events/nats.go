@@ -95,7 +95,9 @@ func NewNATSPublisher(ctx context.Context, url string, opts ...NATSOption) (p *N
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("NATS disconnected", "err", err)
+			if err != nil { // nil when closed on purpose
+				log.Warn("NATS disconnected; reconnecting", "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
 	}, c.natsOpts...)

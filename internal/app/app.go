@@ -1,0 +1,128 @@
+// Package app wires Yiwang's modules into one running platform — store, domain services, event
+// dispatcher, web portal and JSON API on one HTTP server — for cmd/yiwang and for tests that
+// need the whole platform.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/yiwang-platform/yiwang/internal/api"
+	"github.com/yiwang-platform/yiwang/internal/calendar"
+	"github.com/yiwang-platform/yiwang/internal/demo"
+	"github.com/yiwang-platform/yiwang/internal/events"
+	"github.com/yiwang-platform/yiwang/internal/httpserver"
+	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/store"
+	"github.com/yiwang-platform/yiwang/internal/web"
+)
+
+// Config says how to assemble the platform.
+type Config struct {
+	// DB is an open, migrated store; the App does not close it.
+	DB      *store.DB
+	Logger  *slog.Logger
+	NATSURL string
+	// Production marks cookies Secure and sends HSTS (users reach the site over HTTPS).
+	Production bool
+	// Demo seeds demo data and shows demo hints.
+	Demo    bool
+	Version string
+	// RateLimits overrides the HTTP rate limits (tests raise them).
+	RateLimits map[string]httpserver.Limit
+}
+
+// App is the assembled platform.
+type App struct {
+	DB         *store.DB
+	Plan       *plan.Service
+	Calendar   *calendar.Calendar
+	Dispatcher *events.Dispatcher
+	Server     *httpserver.Server
+	API        *api.API
+	// DemoResult says what demo seeding did, when Config.Demo is set.
+	DemoResult *demo.Result
+
+	nats   *events.NATSPublisher
+	logger *slog.Logger
+}
+
+// New assembles the platform over cfg.DB, seeding demo data when asked.
+func New(ctx context.Context, cfg Config) (_ *App, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cal, err := calendar.Load(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), logger: cfg.Logger}
+	if cfg.Demo {
+		res, err := demo.Seed(ctx, cfg.DB, cal)
+		if err != nil {
+			return nil, err
+		}
+		a.DemoResult = &res
+	}
+	a.Dispatcher = events.NewDispatcher(cfg.DB, events.Options{Logger: cfg.Logger})
+	if cfg.NATSURL != "" {
+		if a.nats, err = events.NewNATSPublisher(ctx, cfg.NATSURL, events.WithNATSLogger(cfg.Logger)); err != nil {
+			return nil, fmt.Errorf("NATS at %s: %w", cfg.NATSURL, err)
+		}
+		a.nats.Attach(a.Dispatcher)
+	}
+	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Logger: cfg.Logger, Secure: cfg.Production, Demo: cfg.Demo})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	srv, err := httpserver.New(httpserver.Config{
+		Logger:       cfg.Logger,
+		TLS:          cfg.Production,
+		Ready:        cfg.DB.Ready,
+		Authenticate: site.Authenticate,
+		ErrorPage:    site.ErrorPage,
+		RateLimits:   cfg.RateLimits,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	site.Install(srv)
+	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Version: cfg.Version})
+	a.API.Install(srv)
+	a.Server = srv
+	return a, nil
+}
+
+// Close releases what New opened (not the store).
+func (a *App) Close() {
+	if a.nats != nil {
+		a.nats.Close()
+	}
+}
+
+// Run serves HTTP and delivers events until ctx ends; onListening gets the URL once the server
+// accepts connections.
+func (a *App) Run(ctx context.Context, addr string, onListening func(url string)) error {
+	if err := a.Dispatcher.Register(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.Dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.logger.Error("event dispatcher stopped", "err", err)
+		}
+	}()
+	err := a.Server.Run(ctx, addr, onListening)
+	cancel()
+	wg.Wait()
+	return err
+}
