@@ -62,11 +62,15 @@ func obj(props map[string]any, required ...string) map[string]any {
 	return m
 }
 func arr(items map[string]any) map[string]any { return map[string]any{"type": "array", "items": items} }
-func str(desc string) map[string]any         { return map[string]any{"type": "string", "description": desc} }
-func integer(desc string) map[string]any     { return map[string]any{"type": "integer", "description": desc} }
-func number(desc string) map[string]any      { return map[string]any{"type": "number", "description": desc} }
-func boolean(desc string) map[string]any     { return map[string]any{"type": "boolean", "description": desc} }
-func ref(name string) map[string]any         { return map[string]any{"$ref": "#/components/schemas/" + name} }
+func str(desc string) map[string]any          { return map[string]any{"type": "string", "description": desc} }
+func integer(desc string) map[string]any {
+	return map[string]any{"type": "integer", "description": desc}
+}
+func number(desc string) map[string]any { return map[string]any{"type": "number", "description": desc} }
+func boolean(desc string) map[string]any {
+	return map[string]any{"type": "boolean", "description": desc}
+}
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
 
 func idParam(name, desc string) param {
 	return param{Name: name, In: "path", Required: true, Description: desc, Schema: map[string]any{"type": "integer", "minimum": 1}}

@@ -29,9 +29,9 @@ var schemas = map[string]any{
 		"progress": integer("0–100, from the last accepted report"),
 		"units": arr(obj(map[string]any{"position": integer(""), "group": integer("which responsibility parenthesis"), "raw": str("as written"),
 			"name": str("normalised"), "org_code": map[string]any{"type": []string{"string", "null"}}, "collective": boolean(""), "lead": boolean("")})),
-		"assigned": arr(obj(map[string]any{"org_code": str(""), "lead": boolean("")})),
-		"targets":  arr(ref("PlanTarget")),
-		"damage":   arr(obj(map[string]any{"position": integer(""), "offset": integer("rune offset in text"), "text": str("as found")})),
+		"assigned":       arr(obj(map[string]any{"org_code": str(""), "lead": boolean("")})),
+		"targets":        arr(ref("PlanTarget")),
+		"damage":         arr(obj(map[string]any{"position": integer(""), "offset": integer("rune offset in text"), "text": str("as found")})),
 		"deadline_clock": obj(map[string]any{"working_days_left": integer("negative when overdue"), "overdue": boolean(""), "due_soon": boolean("")}),
 	}),
 	"PlanTarget": obj(map[string]any{"id": integer(""), "position": integer(""), "value": number(""), "unit": str("measure word, e.g. 個"),
@@ -103,11 +103,11 @@ func (a *API) installPlan(srv *httpserver.Server) {
 		Response: obj(map[string]any{"totals": ref("PlanTotals"), "sections": arr(map[string]any{}), "units": arr(map[string]any{}),
 			"targets": arr(map[string]any{}), "unmatched_units": arr(str(""))})}, a.planAssessment)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/worklist", ID: "getPlanWorklist", Tag: tag, Auth: true,
-		Summary: "Items an organisation answers for, most urgent first (officials); the caller's own organisation by default",
-		Params:  []param{{Name: "org", In: "query", Description: "organisation code", Schema: map[string]any{"type": "string"}}},
+		Summary:  "Items an organisation answers for, most urgent first (officials); the caller's own organisation by default",
+		Params:   []param{{Name: "org", In: "query", Description: "organisation code", Schema: map[string]any{"type": "string"}}},
 		Response: obj(map[string]any{"org_code": str(""), "items": arr(map[string]any{}), "totals": ref("PlanTotals"), "pending_reviews": arr(ref("PlanReport"))})}, a.planWorklist)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/export", ID: "exportPlan", Tag: tag,
-		Summary: "The whole latest plan with units, targets and progress (and reports, for officials)",
+		Summary:  "The whole latest plan with units, targets and progress (and reports, for officials)",
 		Response: obj(map[string]any{"document": ref("PlanDocument"), "totals": ref("PlanTotals"), "reports": map[string]any{"type": "object"}})}, a.planExport)
 }
 

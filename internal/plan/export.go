@@ -16,7 +16,7 @@ import (
 // Export is the whole plan as written out: the document with its sections, items, units,
 // targets and progress, and — for officials — the progress reports.
 type Export struct {
-	Document *Document         `json:"document"`
+	Document *Document          `json:"document"`
 	Reports  map[int64][]Report `json:"reports,omitempty"`
 	Totals   Totals             `json:"totals"`
 }

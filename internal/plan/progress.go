@@ -62,7 +62,9 @@ func (s *Service) CanReview(p principal.Principal) bool {
 
 // CanSeeReports reports whether p may read the text of progress reports: any official. The
 // public sees each item's reviewed progress but not the reports behind it.
-func CanSeeReports(p principal.Principal) bool { return p.Kind == principal.Official || p.Kind == principal.System }
+func CanSeeReports(p principal.Principal) bool {
+	return p.Kind == principal.Official || p.Kind == principal.System
+}
 
 // SubmitReport records an official's progress report on an item for their organisation.
 // Returns errs.Forbidden unless the official's organisation answers for the item, errs.Invalid

@@ -5,14 +5,14 @@ import (
 	"sort"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
-	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
 type planSummary struct {
-	Title                         string
+	Title                     string
 	Items, Completed, Overdue int
 }
 
@@ -127,4 +127,3 @@ func requireOfficial(p principal.Principal) error {
 	}
 	return nil
 }
-

@@ -323,12 +323,12 @@ func (s *Site) planAttachment(w http.ResponseWriter, r *http.Request) error {
 
 type worklistPage struct {
 	basePage
-	OrgName  string
-	OrgCode  string
-	List     *plan.Worklist
-	Items    []worklistRow
-	Pending  []reportView
-	Orgs     []orgRow
+	OrgName string
+	OrgCode string
+	List    *plan.Worklist
+	Items   []worklistRow
+	Pending []reportView
+	Orgs    []orgRow
 }
 
 type worklistRow struct {
@@ -387,8 +387,8 @@ func (s *Site) planDashboard(w http.ResponseWriter, r *http.Request) error {
 		Progress   []float64 `json:"progress"`
 	}
 	data := struct {
-		Sections series   `json:"sections"`
-		Units    series   `json:"units"`
+		Sections series `json:"sections"`
+		Units    series `json:"units"`
 		Targets  struct {
 			Labels  []string  `json:"labels"`
 			Planned []float64 `json:"planned"`

@@ -61,12 +61,17 @@ func New(cfg Config) (*Site, error) {
 	}
 	s := &Site{cfg: cfg, pages: map[string]*template.Template{}, orgs: &orgCache{db: cfg.DB}}
 	funcs := template.FuncMap{
-		"date":     func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
-		"add":      func(a, b int) int { return a + b },
-		"neg":      func(a int) int { return -a },
-		"deref":    func(p *string) string { if p == nil { return "" }; return *p },
-		"num":      formatNumber,
-		"pct":      func(f float64) string { return fmt.Sprintf("%.1f", f) },
+		"date": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") },
+		"add":  func(a, b int) int { return a + b },
+		"neg":  func(a int) int { return -a },
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
+		"num": formatNumber,
+		"pct": func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	}
 	base, err := template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
