@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/plan"
@@ -21,8 +22,9 @@ import (
 // Config is what the API needs.
 type Config struct {
 	DB      *store.DB
-	Plan    *plan.Service
-	Version string
+	Plan     *plan.Service
+	Calendar *calendar.Live
+	Version  string
 }
 
 // API is the JSON API.
@@ -40,6 +42,7 @@ func New(cfg Config) *API {
 func (a *API) Install(srv *httpserver.Server) {
 	srv.Handle("GET /api/openapi.json", a.openapi, httpserver.RateLimit(httpserver.ClassAPI))
 	a.installOrgs(srv)
+	a.installCalendar(srv)
 	a.installPlan(srv)
 }
 

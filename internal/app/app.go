@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/api"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
@@ -39,7 +40,7 @@ type Config struct {
 type App struct {
 	DB         *store.DB
 	Plan       *plan.Service
-	Calendar   *calendar.Calendar
+	Calendar   *calendar.Live
 	Dispatcher *events.Dispatcher
 	Server     *httpserver.Server
 	API        *api.API
@@ -55,7 +56,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	cal, err := calendar.Load(ctx, cfg.DB)
+	cal, err := calendar.NewLive(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site.Install(srv)
-	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Version: cfg.Version})
+	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Version: cfg.Version})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
@@ -114,7 +115,12 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		// Overrides changed through another node arrive within a minute.
+		a.Calendar.Watch(ctx, time.Minute)
+	}()
 	go func() {
 		defer wg.Done()
 		if err := a.Dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -57,7 +57,7 @@ func New(overrides []Override) (*Calendar, error) {
 			return nil, err
 		}
 		if _, dup := c.overrides[d]; dup {
-			return nil, errs.Field("day", "there are two overrides for %s", o.Day)
+			return nil, errs.Field("day", "calendar.error.duplicate_override", o.Day)
 		}
 		c.overrides[d] = o
 	}
@@ -206,10 +206,10 @@ func ParseDay(s string) (time.Time, error) {
 func parseDate(s string) (date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || len(s) != len(time.DateOnly) {
-		return 0, errs.Field("day", "write the day as YYYY-MM-DD, a real date such as 2026-10-01, not %q", s)
+		return 0, errs.Field("day", "calendar.error.bad_day", s)
 	}
 	if y := t.Year(); y < firstYear || y > lastYear {
-		return 0, errs.Field("day", "the day %s is outside the years %d-%d the calendar keeps", s, firstYear, lastYear)
+		return 0, errs.Field("day", "calendar.error.day_out_of_range", s, firstYear, lastYear)
 	}
 	return date(t.Unix() / 86400), nil
 }

@@ -24,7 +24,7 @@ const (
 
 func (k OverrideKind) validate() error {
 	if k != OverrideKindWorkday && k != OverrideKindHoliday {
-		return errs.Field("kind", "the kind of day must be %q or %q, not %q", OverrideKindWorkday, OverrideKindHoliday, string(k))
+		return errs.Field("kind", "calendar.error.bad_kind", string(k))
 	}
 	return nil
 }
@@ -59,9 +59,9 @@ func mayEdit(p principal.Principal) error {
 	case p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator):
 		return nil
 	case !p.Authenticated():
-		return errs.E(errs.Unauthenticated, "sign in as an administrator to change the working-day calendar")
+		return errs.E(errs.Unauthenticated, "calendar.error.sign_in")
 	}
-	return errs.E(errs.Forbidden, "only administrators may change the working-day calendar")
+	return errs.E(errs.Forbidden, "calendar.error.admins_only")
 }
 
 // cleanReason trims reason and checks it: a person must be able to read why a day changed.
@@ -69,13 +69,13 @@ func cleanReason(reason string) (string, error) {
 	r := strings.TrimSpace(reason)
 	switch {
 	case r == "":
-		return "", errs.Field("reason", "give the reason for the change, such as the notice that orders it")
+		return "", errs.Field("reason", "calendar.error.reason_required")
 	case !utf8.ValidString(r):
-		return "", errs.Field("reason", "the reason is not valid UTF-8 text")
+		return "", errs.Field("reason", "calendar.error.reason_invalid")
 	case utf8.RuneCountInString(r) > maxReason:
-		return "", errs.Field("reason", "the reason has %d characters; shorten it to at most %d", utf8.RuneCountInString(r), maxReason)
+		return "", errs.Field("reason", "calendar.error.reason_too_long", utf8.RuneCountInString(r), maxReason)
 	case strings.IndexFunc(r, unicode.IsControl) >= 0:
-		return "", errs.Field("reason", "the reason must be one line of text without control characters")
+		return "", errs.Field("reason", "calendar.error.reason_one_line")
 	}
 	return r, nil
 }
@@ -144,7 +144,7 @@ func RemoveOverride(ctx context.Context, db *store.DB, day string) (err error) {
 		old, err := getOverride(ctx, tx, day)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return errs.E(errs.NotFound, "the day %s has no override", day)
+				return errs.E(errs.NotFound, "calendar.error.no_override", day)
 			}
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	_ "embed"
 	"time"
 
-	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/identity"
@@ -54,15 +53,27 @@ type Result struct {
 	Reports       int
 }
 
+// Calendar is the working-day arithmetic seeding needs (a *calendar.Calendar or *calendar.Live).
+type Calendar interface {
+	AddWorkingDays(start time.Time, n int) time.Time
+	WorkingDaysBetween(from, to time.Time) int
+}
+
 // Seed writes the demo data into db. It runs as the system principal and changes nothing that
 // is already there.
-func Seed(ctx context.Context, db *store.DB, cal *calendar.Calendar) (res Result, err error) {
+func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err error) {
 	defer errs.Wrap(&err, "demo.Seed")
 	ctx = principal.With(ctx, principal.SystemPrincipal)
 	if res.Organisations, err = org.Seed(ctx, db, org.Directory()); err != nil {
 		return res, err
 	}
 	for _, a := range Accounts {
+		// Checking first skips hashing a password for an account that is already there.
+		if _, err := identity.GetAccount(ctx, db, a.Login); err == nil {
+			continue
+		} else if !errs.Is(err, errs.NotFound) {
+			return res, err
+		}
 		_, err := identity.CreateAccount(ctx, db, identity.NewAccount{Login: a.Login, Kind: principal.Official,
 			DisplayName: a.Name, OrgCode: a.OrgCode, Roles: a.Roles, Password: Password})
 		switch {
@@ -87,7 +98,7 @@ func Seed(ctx context.Context, db *store.DB, cal *calendar.Calendar) (res Result
 
 // seedProgress files and reviews a few progress reports as the demo officials would, and moves
 // some deadlines into the coming weeks, as the digital office does when it extends an item.
-func seedProgress(ctx context.Context, db *store.DB, svc *plan.Service, cal *calendar.Calendar) (int, error) {
+func seedProgress(ctx context.Context, db *store.DB, svc *plan.Service, cal Calendar) (int, error) {
 	d, err := svc.Latest(ctx)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,44 @@
+# The README's two commands are `make demo` and `make test`; .ci/run calls `make test`.
+GO ?= go
+# Packages with concurrency run again under the race detector.
+RACE_PKGS = ./internal/store/... ./internal/events/ ./internal/httpserver/ ./internal/app/ ./internal/identity/
+
+.PHONY: demo test assets build vet bench fuzz clean
+
+## demo: run Yiwang with demo data on http://127.0.0.1:8080 (SQLite under ./data)
+demo: assets
+	$(GO) run ./cmd/yiwang demo
+
+## test: everything CI runs — vet, all tests (PostgreSQL, NATS and Chromium suites included when they answer; mandatory with CI=true), race detector, benchmarks once
+test: assets
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
+
+## assets: install the front-end packages from the npm registry (package-lock.json) and copy them for embedding
+assets: internal/web/static/vendor/.installed
+
+internal/web/static/vendor/.installed: package.json package-lock.json scripts/copy-assets.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## build: the yiwang binary with its assets embedded
+build: assets
+	$(GO) build -o yiwang ./cmd/yiwang
+
+## bench: the benchmarks with several runs, for docs/performance.md (long; run by hand)
+bench: assets
+	$(GO) test -count=6 -run '^$$' -bench . -benchmem ./... | tee bench.out
+
+## fuzz: a longer fuzzing campaign of every fuzz target (run by hand; FUZZTIME=10m for more)
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in ./internal/plan/ ./internal/idcode/; do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf yiwang data internal/web/static/vendor node_modules
