@@ -21,7 +21,7 @@ import (
 
 // Config is what the API needs.
 type Config struct {
-	DB      *store.DB
+	DB       *store.DB
 	Plan     *plan.Service
 	Calendar *calendar.Live
 	Version  string

@@ -44,7 +44,7 @@ func (a *API) installCalendar(srv *httpserver.Server) {
 		Summary: "The administrators' overrides of the official schedule", Response: arr(ref("CalendarOverride"))}, a.calendarOverrides)
 	a.route(srv, operation{Method: "PUT", Path: "/api/v1/calendar/overrides/{day}", ID: "setCalendarOverride", Tag: tag, Auth: true,
 		Summary: "Make a day a working day or a holiday (administrators)", Params: []param{dayParam},
-		Body: obj(map[string]any{"kind": map[string]any{"type": "string", "enum": []string{"workday", "holiday"}}, "reason": str("at most 200 characters")}, "kind", "reason"),
+		Body:     obj(map[string]any{"kind": map[string]any{"type": "string", "enum": []string{"workday", "holiday"}}, "reason": str("at most 200 characters")}, "kind", "reason"),
 		Response: ref("CalendarOverride")}, a.calendarSetOverride)
 	a.route(srv, operation{Method: "DELETE", Path: "/api/v1/calendar/overrides/{day}", ID: "removeCalendarOverride", Tag: tag, Auth: true,
 		Summary: "Remove a day's override (administrators)", Params: []param{dayParam},
