@@ -57,8 +57,8 @@ CREATE TABLE plan_item_units (
     raw         TEXT NOT NULL,
     name        TEXT NOT NULL,
     org_code    TEXT REFERENCES organisations (code),
-    collective  INTEGER NOT NULL DEFAULT 0,
-    lead        INTEGER NOT NULL DEFAULT 0,
+    collective  BOOLEAN NOT NULL DEFAULT FALSE,
+    lead        BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (item_id, position)
 );
 CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
@@ -67,7 +67,7 @@ CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
 CREATE TABLE plan_assignments (
     item_id   BIGINT NOT NULL REFERENCES plan_items (id),
     org_code  TEXT NOT NULL REFERENCES organisations (code),
-    lead      INTEGER NOT NULL DEFAULT 0,
+    lead      BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (item_id, org_code)
 );
 CREATE INDEX plan_assignments_org ON plan_assignments (org_code);
@@ -80,7 +80,7 @@ CREATE TABLE plan_targets (
     unit       TEXT NOT NULL,
     subject    TEXT NOT NULL,
     source     TEXT NOT NULL,
-    at_least   INTEGER NOT NULL DEFAULT 0,
+    at_least   BOOLEAN NOT NULL DEFAULT FALSE,
     reached    DOUBLE PRECISION NOT NULL DEFAULT 0,
     UNIQUE (item_id, position)
 );
