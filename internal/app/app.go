@@ -69,6 +69,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		a.DemoResult = &res
 	}
 	a.Dispatcher = events.NewDispatcher(cfg.DB, events.Options{Logger: cfg.Logger})
+	// Wake the dispatcher after each commit instead of waiting for its next poll.
+	cfg.DB.OnCommit(a.Dispatcher.Notify)
 	if cfg.NATSURL != "" {
 		if a.nats, err = events.NewNATSPublisher(ctx, cfg.NATSURL, events.WithNATSLogger(cfg.Logger)); err != nil {
 			return nil, fmt.Errorf("NATS at %s: %w", cfg.NATSURL, err)

@@ -54,6 +54,10 @@ type Options struct {
 	// MinBackoff and MaxBackoff bound the exponential delay before a retry (defaults 1 s and 5 min).
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
+	// Linger is how long a consumer that just delivered a partial batch waits for more events
+	// before it reads again (default 10 ms; negative for none). Under a steady stream of small
+	// transactions it makes batches larger, and so acknowledgements fewer, for a little latency.
+	Linger time.Duration
 	// HandlerTimeout bounds one handler call (default 30 s).
 	HandlerTimeout time.Duration
 	// Metrics, if set, is told about every delivery outcome.
@@ -133,6 +137,9 @@ func NewDispatcher(db *store.DB, o Options) *Dispatcher {
 	}
 	if o.MaxBackoff < o.MinBackoff {
 		o.MaxBackoff = max(5*time.Minute, o.MinBackoff)
+	}
+	if o.Linger == 0 {
+		o.Linger = 10 * time.Millisecond
 	}
 	if o.HandlerTimeout <= 0 {
 		o.HandlerTimeout = 30 * time.Second
@@ -251,26 +258,44 @@ const lockedRetry = 100 * time.Millisecond
 
 // serve delivers s's events until ctx is done.
 func (d *Dispatcher) serve(ctx context.Context, s *subscription) {
-	troubles := 0
+	troubles, failingStreak := 0, 0
 	for {
 		r, err := d.deliverBatch(ctx, s)
 		if ctx.Err() != nil {
 			return
 		}
 		wait := d.o.PollInterval
+		if err == nil {
+			troubles = 0
+			if !r.failing {
+				failingStreak = 0
+			}
+		}
 		switch {
 		case err != nil:
 			troubles++
 			wait = min(d.o.PollInterval<<min(troubles, 5), 30*time.Second)
 			d.log.Warn("event delivery batch failed", "consumer", s.consumer, "err", err, "retry_in", wait)
 		case r.locked:
-			troubles = 0
 			wait = min(d.o.PollInterval, lockedRetry)
-		case r.handled > 0 || r.more:
-			troubles = 0
+		case r.failing:
+			// The handler keeps failing, its dependency is probably down: pause the consumer,
+			// whatever Notify says, instead of trying (and perhaps timing out on) every event.
+			failingStreak++
+			if !sleep(ctx, d.backoff(failingStreak)) {
+				return
+			}
+			continue
+		case r.more:
+			continue
+		case r.handled > 0:
+			// A trickle is arriving: let it gather for a moment, so that it is acknowledged in
+			// fewer transactions. Wake-ups meanwhile stay pending and are seen afterwards.
+			if d.o.Linger > 0 && !sleep(ctx, d.o.Linger) {
+				return
+			}
 			continue
 		default:
-			troubles = 0
 			if !r.nextDue.IsZero() {
 				wait = min(wait, max(r.nextDue.Sub(d.clock.Now()), time.Millisecond))
 			}
@@ -287,10 +312,23 @@ func (d *Dispatcher) serve(ctx context.Context, s *subscription) {
 	}
 }
 
+// sleep waits for d or until ctx is done, and reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
 // batchResult says what one batch did and when the consumer should look again.
 type batchResult struct {
 	handled int       // handler calls whose outcome was recorded
 	more    bool      // the batch was full: more events may be due now
+	failing bool      // the batch was cut short after failingRun failures in a row
 	locked  bool      // another dispatcher holds the consumer
 	nextDue time.Time // earliest retry still waiting, if known
 }
@@ -393,6 +431,20 @@ func (d *Dispatcher) deliverBatchLocal(ctx context.Context, s *subscription) (ba
 // writes their outcomes before it commits and so releases the lock. A crash or lost connection
 // rolls everything back, and the batch is delivered again.
 func (d *Dispatcher) deliverBatchPostgres(ctx context.Context, s *subscription) (batchResult, error) {
+	// An idle consumer is checked without a transaction: locking a row writes to it.
+	q := `SELECT COUNT(*) FROM (SELECT 1 FROM event_deliveries WHERE consumer = ? AND state = 'pending'`
+	args := []any{s.consumer}
+	if !s.ordered {
+		q += ` AND next_attempt_ms <= ?`
+		args = append(args, d.clock.Now().UnixMilli())
+	}
+	var due int
+	if err := d.db.Get(ctx, &due, q+` LIMIT 1) AS due`, args...); err != nil {
+		return batchResult{}, err
+	}
+	if due == 0 {
+		return batchResult{}, nil
+	}
 	tctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	tx, err := d.x.BeginTxx(tctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
@@ -410,7 +462,7 @@ func (d *Dispatcher) deliverBatchPostgres(ctx context.Context, s *subscription) 
 		return batchResult{}, err
 	}
 	now := d.clock.Now()
-	q, args := d.pendingQuery(s, now.UnixMilli())
+	q, args = d.pendingQuery(s, now.UnixMilli())
 	var rows []pending
 	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), args...); err != nil {
 		return batchResult{}, err
@@ -445,11 +497,19 @@ type outcome struct {
 	at       time.Time
 }
 
+// failingRun is how many failures in a row end a batch and pause its consumer.
+const failingRun = 3
+
 // handle runs s's handler on rows in order and returns the outcomes to record.
 func (d *Dispatcher) handle(ctx context.Context, s *subscription, rows []pending, now time.Time) ([]outcome, batchResult) {
 	r := batchResult{more: len(rows) == d.o.BatchSize}
 	var outs []outcome
+	failures := 0
 	for _, p := range rows {
+		if failures == failingRun {
+			r.more, r.failing = false, true
+			break
+		}
 		if p.NextAttemptMS > now.UnixMilli() { // an ordered consumer's head waits for its retry
 			r.more, r.nextDue = false, time.UnixMilli(p.NextAttemptMS)
 			break
@@ -469,12 +529,14 @@ func (d *Dispatcher) handle(ctx context.Context, s *subscription, rows []pending
 		}
 		r.handled++
 		if err == nil {
+			failures = 0
 			outs = append(outs, outcome{eventID: e.ID, ok: true})
 			if d.o.Metrics != nil {
 				d.o.Metrics.Delivered(s.consumer, e.Topic, e.Attempt, took)
 			}
 			continue
 		}
+		failures++
 		o := outcome{eventID: e.ID, attempts: e.Attempt, lastErr: truncate(err.Error(), 2000), at: start.UTC()}
 		var perm *permanentError
 		o.dead = errors.As(err, &perm) || (s.maxAttempts > 0 && o.attempts >= s.maxAttempts)

@@ -775,3 +775,60 @@ func TestLateCommitWithSmallerIDIsDelivered(t *testing.T) {
 	}
 	waitFor(t, "nothing is pending", func() bool { return settled(t, d) })
 }
+
+// metrics counts outcomes per consumer.
+type metrics struct {
+	mu                sync.Mutex
+	delivered, failed map[string]int
+	dead              int
+}
+
+func (m *metrics) Delivered(consumer, topic string, attempt int, took time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.delivered[consumer]++
+}
+
+func (m *metrics) Failed(consumer, topic string, attempt int, dead bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failed[consumer]++
+	if dead {
+		m.dead++
+	}
+}
+
+func TestConsumerPausesWhileItsHandlerKeepsFailing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := &metrics{delivered: map[string]int{}, failed: map[string]int{}}
+		o := quick(t)
+		o.MinBackoff, o.MaxBackoff, o.Metrics = 600*time.Millisecond, 600*time.Millisecond, m
+		var calls atomic.Int32
+		rec := newRecorder()
+		d := events.NewDispatcher(db, o)
+		d.Subscribe("broken", ">", func(context.Context, events.Event) error {
+			calls.Add(1)
+			return errors.New("dependency down")
+		})
+		d.Subscribe("fine", ">", rec.handler("fine"))
+		if err := d.Register(ctx); err != nil {
+			t.Fatal(err)
+		}
+		enqueue(t, ctx, db, nil, "plan.created", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+		run(t, d)
+		waitFor(t, "the broken consumer fails three times and the fine one is served", func() bool {
+			return calls.Load() >= 3 && len(rec.events("fine")) == 10
+		})
+		time.Sleep(200 * time.Millisecond)
+		if n := calls.Load(); n != 3 {
+			t.Errorf("broken consumer called %d times within its pause, want 3", n)
+		}
+		waitFor(t, "the broken consumer tries again after its pause", func() bool { return calls.Load() >= 6 })
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.delivered["fine"] != 10 || m.delivered["broken"] != 0 || m.failed["broken"] < 6 || m.failed["fine"] != 0 || m.dead != 0 {
+			t.Errorf("metrics: delivered %v, failed %v, dead %d", m.delivered, m.failed, m.dead)
+		}
+	})
+}

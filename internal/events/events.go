@@ -28,6 +28,25 @@
 //     dispatchers within that process exclude each other, separate processes do not.
 //   - Registration: a consumer receives the events enqueued after its registration committed
 //     (Dispatcher.Register, also done by Run), not earlier ones.
+//   - Failures: a failed event is retried after an exponential backoff (Options.MinBackoff
+//     doubling up to MaxBackoff) and is dead after Options.MaxAttempts, or at once on a Permanent
+//     error; dead letters wait for Dispatcher.Retry. Each consumer runs on its own goroutine, so a
+//     failing or slow consumer never delays another; one that fails several events in a row is
+//     paused for a backoff rather than trying every event against a dependency that is down.
+//
+// Wiring, in cmd/yiwang:
+//
+//	d := events.NewDispatcher(db, events.Options{Logger: logger})
+//	d.Subscribe("plan.dashboard", "plan.>", dashboard.OnPlanEvent)
+//	if url := os.Getenv("YIWANG_NATS_URL"); url != "" {
+//		p, err := events.NewNATSPublisher(ctx, url, events.WithNATSLogger(logger))
+//		// handle err; p.Close() after Run returned
+//		p.Attach(d)
+//	}
+//	if err := d.Register(ctx); err != nil { … } // before serving requests
+//	go d.Run(ctx)
+//
+// and call d.Notify() after a transaction that enqueued events committed.
 package events
 
 import (

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -48,6 +49,24 @@ type DB struct {
 	reader  *sqlx.DB
 	clock   clock.Clock
 	where   string
+	// onCommit hooks run after every committed transaction (the event dispatcher's wake-up).
+	onCommit atomic.Pointer[[]func()]
+}
+
+// OnCommit registers fn to run after every committed transaction; fn must be quick and must not
+// block (it runs on the committing goroutine).
+func (db *DB) OnCommit(fn func()) {
+	for {
+		old := db.onCommit.Load()
+		var next []func()
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, fn)
+		if db.onCommit.CompareAndSwap(old, &next) {
+			return
+		}
+	}
 }
 
 // Open opens the database described by cfg. It does not migrate; call Migrate.
@@ -239,6 +258,11 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err erro
 	}
 	if err := stx.Commit(); err != nil {
 		return classify(err)
+	}
+	if hooks := db.onCommit.Load(); hooks != nil {
+		for _, fn := range *hooks {
+			fn()
+		}
 	}
 	return nil
 }
