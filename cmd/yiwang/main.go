@@ -84,6 +84,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
 
+// parseFlags parses a command's flags; a malformed command line (an unknown flag, a flag without
+// its value) is a usage error, like an unknown command.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err.Error()}
+	}
+	return err
+}
+
 // newFlagSet returns a flag set whose errors come back to run instead of exiting.
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

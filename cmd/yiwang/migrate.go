@@ -32,7 +32,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var o options
 	fs := newFlagSet("migrate", "migrate [flags] [status]", stderr)
 	commonFlags(fs, &o, "data", "database-url", "log-level", "log-format")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := resolve(fs, &o); err != nil {

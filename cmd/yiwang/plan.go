@@ -16,11 +16,23 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
+const planUsage = `Usage:
+  yiwang plan import [--data DIR | --database-url URL] FILE
+                     import a provincial work-plan document (- reads standard input)
+  yiwang plan export [--data DIR | --database-url URL] [--format json|xlsx] [--out FILE] [--lang LANG]
+                     write the whole plan with units, targets and progress
+
+'yiwang plan import --help' and 'yiwang plan export --help' list their flags.
+`
+
 func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"plan needs a subcommand: import FILE, or export [--format json|xlsx] [--out FILE]"}
 	}
 	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, planUsage)
+		return nil
 	case "import":
 		return cmdPlanImport(ctx, args[1:], stdout, stderr)
 	case "export":
@@ -70,7 +82,7 @@ func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var o options
 	fs := newFlagSet("plan import", "plan import [--data DIR | --database-url URL] FILE", stderr)
 	commonFlags(fs, &o, "data", "database-url")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -128,6 +140,9 @@ func readInput(name string) ([]byte, error) {
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
 			return nil, fmt.Errorf("%s is a directory, not a plan document", name)
+		} else if err == nil && st.Size() > plan.MaxDocumentSize {
+			return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d bytes (%d MiB) for a plan document; check that it is the plan text",
+				name, st.Size(), plan.MaxDocumentSize, plan.MaxDocumentSize>>20)
 		}
 		r = f
 	}
@@ -146,7 +161,7 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&format, "format", "json", "json or xlsx")
 	fs.StringVar(&out, "out", "", "file to write (default standard output for json; required for xlsx unless stdout is redirected)")
 	fs.StringVar(&lang, "lang", "zh-Hans", "language of organisation names in the workbook: zh-Hans, zh-Hant or en")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {

@@ -20,7 +20,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	var o options
 	fs := newFlagSet(name, synopsis, stderr)
 	commonFlags(fs, &o)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -21,7 +21,7 @@ import (
 
 // Change is one difference a re-import found between the stored plan and the revised document.
 type Change struct {
-	Kind   string `json:"kind"` // header, section_added, section_changed, item_added, item_changed, item_removed
+	Kind   string `json:"kind"` // header, section_added, section_changed, section_removed, item_added, item_changed, item_removed
 	Label  string `json:"label,omitempty"`
 	Field  string `json:"field,omitempty"`
 	Before string `json:"before,omitempty"`
@@ -131,8 +131,14 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 			return nil
 		default:
 			res.DocumentID, res.Revision = cur.ID, cur.Revision+1
-			if res.Changes, err = s.applyRevision(ctx, tx, cur.ID, doc, deadline, matcher, cities); err != nil {
+			if res.Changes, err = s.applyRevision(ctx, tx, cur.ID, doc, issued, deadline, matcher, cities); err != nil {
 				return err
+			}
+			if len(res.Changes) == 0 {
+				// The same plan saved differently (line ends, byte-order mark, trailing
+				// spaces): applyRevision wrote nothing, and there is no revision to record.
+				res.Revision, res.Unchanged = cur.Revision, true
+				return nil
 			}
 			if _, err := tx.Exec(ctx, `UPDATE plan_documents SET title = ?, issuer = ?, issued_on = ?, preamble = ?, source_sha256 = ?,
 				revision = ?, updated_at = ? WHERE id = ?`, doc.Title, doc.Issuer, issued, doc.Preamble, digest, res.Revision, tx.Now, cur.ID); err != nil {
@@ -237,14 +243,14 @@ func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, 
 // applyRevision brings a stored plan in line with a revised document and returns what changed.
 // Items are matched by ordinal. Progress, reports and reached figures are kept; an item or
 // target that has reports cannot be removed (errs.Conflict).
-func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, doc *ParsedDocument, deadline string, m *org.Matcher, cities []string) ([]Change, error) {
+func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, doc *ParsedDocument, issued, deadline string, m *org.Matcher, cities []string) ([]Change, error) {
 	var changes []Change
 	var old Document
 	if err := tx.Get(ctx, &old, `SELECT `+documentColumns+` FROM plan_documents WHERE id = ?`, docID); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct{ name, before, after string }{
-		{"title", old.Title, doc.Title}, {"issuer", old.Issuer, doc.Issuer}, {"preamble", old.Preamble, doc.Preamble},
+		{"title", old.Title, doc.Title}, {"issuer", old.Issuer, doc.Issuer}, {"issued_on", old.IssuedOn, issued}, {"preamble", old.Preamble, doc.Preamble},
 	} {
 		if f.before != f.after {
 			changes = append(changes, Change{Kind: "header", Field: f.name, Before: clip(f.before), After: clip(f.after)})
@@ -267,8 +273,9 @@ func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, 
 	for _, it := range items {
 		itemByOrd[it.Ordinal] = it
 	}
-	seen := map[int]bool{}
+	seen, seenSection := map[int]bool{}, map[int]bool{}
 	for _, sec := range doc.Sections {
+		seenSection[sec.Ordinal] = true
 		stored, ok := secByOrd[sec.Ordinal]
 		var sid int64
 		switch {
@@ -343,30 +350,48 @@ func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, 
 		}
 		changes = append(changes, Change{Kind: "item_removed", Label: it.Label, Before: clip(it.Heading)})
 	}
+	// A section the revision no longer has holds no items now: they were removed above.
+	for _, sec := range sections {
+		if seenSection[sec.Ordinal] {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM plan_sections WHERE id = ?`, sec.ID); err != nil {
+			return nil, err
+		}
+		changes = append(changes, Change{Kind: "section_removed", Label: sec.Label, Before: sec.Title})
+	}
 	return changes, nil
 }
 
-// reviseTargets updates an item's targets by position, keeping reached figures; a removed
-// target that progress reports refer to is a conflict.
+// reviseTargets updates an item's targets, keeping reached figures and the rows progress reports
+// refer to: a revised target is the stored one that counts the same subject in the same unit,
+// or failing that the unmatched one at the same position (its wording or value changed). A
+// removed target that progress reports refer to is a conflict.
 func reviseTargets(ctx context.Context, tx *store.Tx, itemID int64, label string, targets []ParsedTarget) error {
 	var cur []Target
 	if err := tx.Select(ctx, &cur, `SELECT id, item_id, position, value, unit, subject, source, at_least, reached FROM plan_targets WHERE item_id = ? ORDER BY position`, itemID); err != nil {
 		return err
 	}
+	match := make([]int, len(targets)) // index into cur, or -1 for a new target
+	used := make([]bool, len(cur))
 	for i, t := range targets {
-		if i < len(cur) {
-			if _, err := tx.Exec(ctx, `UPDATE plan_targets SET value = ?, unit = ?, subject = ?, source = ?, at_least = ? WHERE id = ?`,
-				float64(t.Value), t.Measure, t.Subject, t.Source, t.AtLeast, cur[i].ID); err != nil {
-				return err
+		match[i] = -1
+		for j, c := range cur {
+			if !used[j] && c.Subject == t.Subject && c.Unit == t.Measure {
+				match[i], used[j] = j, true
+				break
 			}
-			continue
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO plan_targets (item_id, position, value, unit, subject, source, at_least, reached)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 0)`, itemID, i+1, float64(t.Value), t.Measure, t.Subject, t.Source, t.AtLeast); err != nil {
-			return err
 		}
 	}
-	for _, t := range cur[min(len(targets), len(cur)):] {
+	for i := range targets {
+		if match[i] == -1 && i < len(cur) && !used[i] {
+			match[i], used[i] = i, true
+		}
+	}
+	for j, t := range cur {
+		if used[j] {
+			continue
+		}
 		var n int
 		if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM plan_report_figures WHERE target_id = ?`, t.ID); err != nil {
 			return err
@@ -375,6 +400,23 @@ func reviseTargets(ctx context.Context, tx *store.Tx, itemID int64, label string
 			return errs.E(errs.Conflict, "plan.error.target_has_reports", label, t.Subject)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM plan_targets WHERE id = ?`, t.ID); err != nil {
+			return err
+		}
+	}
+	// Move the kept targets out of the way of UNIQUE (item_id, position) before renumbering.
+	if _, err := tx.Exec(ctx, `UPDATE plan_targets SET position = -position WHERE item_id = ?`, itemID); err != nil {
+		return err
+	}
+	for i, t := range targets {
+		if j := match[i]; j >= 0 {
+			if _, err := tx.Exec(ctx, `UPDATE plan_targets SET position = ?, value = ?, unit = ?, subject = ?, source = ?, at_least = ? WHERE id = ?`,
+				i+1, float64(t.Value), t.Measure, t.Subject, t.Source, t.AtLeast, cur[j].ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO plan_targets (item_id, position, value, unit, subject, source, at_least, reached)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0)`, itemID, i+1, float64(t.Value), t.Measure, t.Subject, t.Source, t.AtLeast); err != nil {
 			return err
 		}
 	}

@@ -188,6 +188,10 @@ func (s *Service) ReviewReport(ctx context.Context, reportID int64, accept bool,
 	if err != nil {
 		return nil, err
 	}
+	// Four eyes: whoever filed a report does not review it, whatever roles they hold.
+	if before.Reporter == p.Login {
+		return nil, errs.E(errs.Forbidden, "error.forbidden")
+	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		status := ReportReturned
 		if accept {
@@ -269,13 +273,19 @@ func (s *Service) SetDeadline(ctx context.Context, itemID int64, deadline string
 		if _, err := tx.Exec(ctx, `UPDATE plan_items SET deadline = ? WHERE id = ?`, nd, itemID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Change{Action: "plan.item.deadline_set", ObjectType: "plan_item",
-			ObjectID: strconv.FormatInt(itemID, 10), Before: map[string]string{"deadline": old}, After: map[string]string{"deadline": nd}})
+		if err := audit.Record(ctx, tx, audit.Change{Action: "plan.item.deadline_set", ObjectType: "plan_item",
+			ObjectID: strconv.FormatInt(itemID, 10), Before: map[string]string{"deadline": old}, After: map[string]string{"deadline": nd}}); err != nil {
+			return err
+		}
+		return events.Enqueue(ctx, tx, "plan.item.deadline_set", map[string]any{"item_id": itemID, "deadline": nd})
 	})
 }
 
 // ItemReports returns an item's progress reports, for officials only.
 func (s *Service) ItemReports(ctx context.Context, itemID int64) ([]Report, error) {
+	if !principal.From(ctx).Authenticated() {
+		return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
 	if !CanSeeReports(principal.From(ctx)) {
 		return nil, errs.E(errs.Forbidden, "plan.error.reports_officials_only")
 	}
@@ -293,6 +303,9 @@ func (s *Service) PendingReports(ctx context.Context) ([]Report, error) {
 // Attachment returns a report attachment's bytes, for officials only, checking that the file
 // belongs to that report.
 func (s *Service) Attachment(ctx context.Context, reportID int64, sha string) (Attachment, blob.Blob, []byte, error) {
+	if !principal.From(ctx).Authenticated() {
+		return Attachment{}, blob.Blob{}, nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
 	if !CanSeeReports(principal.From(ctx)) {
 		return Attachment{}, blob.Blob{}, nil, errs.E(errs.Forbidden, "plan.error.reports_officials_only")
 	}
