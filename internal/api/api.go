@@ -108,7 +108,8 @@ func decode(r *http.Request, v any) error {
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.Field(name, "api.error.bad_id", fmt.Sprint(r.PathValue(name)))
+		// No object has such an id: 404, as for an id that parses but names nothing.
+		return 0, &errs.Error{Kind: errs.NotFound, Field: name, Message: "api.error.bad_id", Args: []any{fmt.Sprint(r.PathValue(name))}}
 	}
 	return id, nil
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
@@ -191,7 +193,7 @@ func (a *API) planSubmitReport(w http.ResponseWriter, r *http.Request) error {
 	for k, v := range req.Figures {
 		tid, err := strconv.ParseInt(k, 10, 64)
 		if err != nil {
-			return errs.Field("figures", "plan.error.no_such_target", k)
+			return errs.Field("figures", "api.error.bad_id", k)
 		}
 		in.Figures[tid] = v
 	}
@@ -204,9 +206,25 @@ func (a *API) planSubmitReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := a.cfg.Plan.SubmitReport(r.Context(), id, in)
 	if err != nil {
-		return err
+		return jsonField(err)
 	}
 	return writeJSON(w, http.StatusCreated, rep)
+}
+
+// jsonField renames the form fields the plan service names in its errors (body, figure_<id>)
+// to the request's JSON fields (text, figures.<id>), so that the field an API client is told to
+// fix is one it sent.
+func jsonField(err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		switch {
+		case e.Field == "body":
+			e.Field = "text"
+		case strings.HasPrefix(e.Field, "figure_"):
+			e.Field = "figures." + strings.TrimPrefix(e.Field, "figure_")
+		}
+	}
+	return err
 }
 
 func (a *API) planReview(w http.ResponseWriter, r *http.Request) error {
@@ -266,6 +284,9 @@ func (a *API) planWorklist(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wl.Items == nil {
+		wl.Items = []plan.WorkItem{}
+	}
 	return writeJSON(w, http.StatusOK, wl)
 }
 
@@ -275,5 +296,7 @@ func (a *API) planExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Officials' exports carry their reports: no cache may keep one and hand it to the public.
+	w.Header().Set("Cache-Control", "no-store")
 	return e.WriteJSON(w)
 }

@@ -436,6 +436,8 @@ func (s *Site) planExportJSON(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="plan.json"`)
+	// Officials' exports carry their reports: no cache may keep one and hand it to the public.
+	w.Header().Set("Cache-Control", "private, no-store")
 	return e.WriteJSON(w)
 }
 
@@ -450,5 +452,6 @@ func (s *Site) planExportXLSX(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", `attachment; filename="plan.xlsx"`)
+	w.Header().Set("Cache-Control", "private, no-store")
 	return e.WriteXLSX(w, name)
 }

@@ -247,7 +247,14 @@ func safeNext(target string) string {
 	if err != nil || u.Host != "" || u.Scheme != "" {
 		return "/"
 	}
-	return path.Clean(u.Path)
+	// Check the decoded path too: "/%5Cevil.example" decodes to "/\evil.example" and
+	// "/%09/evil.example" to "/\t/evil.example", which browsers read as "//evil.example" (they
+	// take a backslash for a slash and drop tabs and newlines), another site.
+	p := path.Clean(u.Path)
+	if strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	return p
 }
 
 // orgCache names organisations without a query per name.
