@@ -178,6 +178,11 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		return usageError{fmt.Sprintf("--lang must be zh-Hans, zh-Hant or en, not %q", lang)}
 	}
+	if f, ok := stdout.(*os.File); ok && format == "xlsx" && out == "" {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return usageError{"--format xlsx writes a binary workbook: give --out FILE or redirect standard output to a file"}
+		}
+	}
 	svc, done, err := planService(ctx, &o, stderr)
 	if err != nil {
 		return err

@@ -228,8 +228,8 @@ var scenarios = []scenario{
 			"pending_reviews": absent}},
 	{name: "worklist: another organisation", method: "GET", url: "/api/v1/plan/worklist?org=fj-drc", as: gxt, status: 200,
 		want: map[string]any{"org_code": "fj-drc", "can_report": false, "items.#": 7}},
-	{name: "worklist: unknown organisation is empty", method: "GET", url: "/api/v1/plan/worklist?org=no-such-org", as: gxt, status: 200,
-		want: map[string]any{"org_code": "no-such-org", "items.#": 0, "totals.items": 0}},
+	{name: "worklist: unknown organisation", method: "GET", url: "/api/v1/plan/worklist?org=no-such-org", as: gxt, status: 404,
+		want: errWant("not_found", zh("error.org_not_found", "no-such-org"))},
 	{name: "worklist: reviewer sees pending reviews", method: "GET", url: "/api/v1/plan/worklist", as: reviewer, status: 200,
 		want: map[string]any{"org_code": "fj-digital-office", "pending_reviews.#": 2, "pending_reviews.0.id": "{report}"}},
 

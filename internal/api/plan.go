@@ -18,10 +18,13 @@ var schemas = map[string]any{
 	"PlanDocumentSummary": obj(map[string]any{
 		"id": integer(""), "number": str("document number, e.g. 閩政辦〔2021〕26號"), "title": str(""), "issuer": str(""),
 		"issued_on": str("civil date YYYY-MM-DD"), "revision": integer("1 at first import, +1 for each import that changed it"),
+		"preamble": str(""), "source_sha256": str("SHA-256 of the imported file"),
+		"imported_at": str("RFC 3339: first import"), "updated_at": str("RFC 3339: last import that changed it"),
 	}),
 	"PlanDocument": obj(map[string]any{
 		"id": integer(""), "number": str(""), "title": str(""), "issuer": str(""), "issued_on": str(""), "preamble": str(""),
 		"source_sha256": str("SHA-256 of the imported file"), "revision": integer(""),
+		"imported_at": str("RFC 3339"), "updated_at": str("RFC 3339"),
 		"sections": arr(obj(map[string]any{"id": integer(""), "ordinal": integer(""), "label": str("一、"), "title": str(""), "items": arr(ref("PlanItem"))})),
 	}),
 	"PlanItem": obj(map[string]any{

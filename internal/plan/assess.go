@@ -2,6 +2,8 @@ package plan
 
 import (
 	"context"
+
+	orgs "github.com/yiwang-platform/yiwang/internal/org"
 	"math"
 	"sort"
 
@@ -71,7 +73,7 @@ type TargetStat struct {
 
 // Assessment is the dashboard of a plan: completion by section and by unit, targets reached.
 type Assessment struct {
-	Document  *Document     `json:"document"`
+	Document  *Document     `json:"document,omitempty"`
 	Totals    Totals        `json:"totals"`
 	Sections  []SectionStat `json:"sections"`
 	Units     []UnitStat    `json:"units"`
@@ -177,6 +179,9 @@ func (s *Service) Worklist(ctx context.Context, org string) (*Worklist, error) {
 	}
 	if org == "" {
 		org = p.OrgCode
+	}
+	if _, err := orgs.Get(ctx, s.db, org); err != nil {
+		return nil, err
 	}
 	d, err := s.Latest(ctx)
 	if err != nil {

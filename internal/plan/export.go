@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -98,8 +99,14 @@ func (e *Export) WriteXLSX(w io.Writer, names OrgNamer) (err error) {
 			}
 		}
 	}
-	for _, rs := range e.Reports {
-		for _, r := range rs {
+	// Reports in item order, then as stored (newest first), so the workbook is the same every time.
+	var items []int64
+	for id := range e.Reports {
+		items = append(items, id)
+	}
+	slices.Sort(items)
+	for _, id := range items {
+		for _, r := range e.Reports[id] {
 			sheets[3].rows = append(sheets[3].rows, []any{labels[r.ItemID], r.ID, names(r.OrgCode), r.Reporter,
 				r.SubmittedAt.Format("2006-01-02 15:04:05Z07:00"), r.Progress, r.Status, r.Reviewer, r.ReviewComment, r.Body})
 		}

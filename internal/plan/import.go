@@ -52,6 +52,9 @@ type ImportResult struct {
 func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, err error) {
 	defer errs.Wrap(&err, "plan.Import")
 	p := principal.From(ctx)
+	if !p.Authenticated() {
+		return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
 	if p.Kind != principal.System && !(p.IsOfficial(s.coordinator) && p.HasRole(principal.RoleAdministrator)) {
 		return nil, errs.E(errs.Forbidden, "plan.error.import_forbidden")
 	}
@@ -73,6 +76,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 			cities = append(cities, o.Code)
 		}
 	}
+	as := assigner{matcher: matcher, cities: cities, coordinator: s.coordinator}
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
 	res = &ImportResult{Number: doc.Number, Title: doc.Title, Sections: len(doc.Sections), Items: len(doc.Items()),
@@ -119,7 +123,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 				}
 				secIDs[sec.Ordinal] = sid
 				for _, it := range sec.Items {
-					if err := insertItem(ctx, tx, id, sid, it, deadline, matcher, cities, doc.Damage); err != nil {
+					if err := insertItem(ctx, tx, id, sid, it, deadline, as, doc.Damage); err != nil {
 						return err
 					}
 				}
@@ -131,7 +135,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 			return nil
 		default:
 			res.DocumentID, res.Revision = cur.ID, cur.Revision+1
-			if res.Changes, err = s.applyRevision(ctx, tx, cur.ID, doc, issued, deadline, matcher, cities); err != nil {
+			if res.Changes, err = s.applyRevision(ctx, tx, cur.ID, doc, issued, deadline, as); err != nil {
 				return err
 			}
 			if len(res.Changes) == 0 {
@@ -167,13 +171,13 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 }
 
 // insertItem stores one parsed item with its units, assignments, targets and damage.
-func insertItem(ctx context.Context, tx *store.Tx, docID, sectionID int64, it ParsedItem, deadline string, m *org.Matcher, cities []string, damage []ParsedDamage) error {
+func insertItem(ctx context.Context, tx *store.Tx, docID, sectionID int64, it ParsedItem, deadline string, as assigner, damage []ParsedDamage) error {
 	id, err := tx.InsertID(ctx, `INSERT INTO plan_items (document_id, section_id, ordinal, label, heading, body, deadline, status, progress)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id`, docID, sectionID, it.Ordinal, "（"+it.Numeral+"）", it.Heading, it.Text, deadline, StatusNotStarted)
 	if err != nil {
 		return err
 	}
-	if err := writeUnits(ctx, tx, id, it, m, cities); err != nil {
+	if err := writeUnits(ctx, tx, id, it, as); err != nil {
 		return err
 	}
 	for i, t := range it.Targets {
@@ -200,10 +204,18 @@ func writeDamage(ctx context.Context, tx *store.Tx, itemID int64, ordinal int, d
 	return nil
 }
 
+// assigner turns an item's units into the organisations that answer for it.
+type assigner struct {
+	matcher     *org.Matcher
+	cities      []string // every city government, for 各設區市人民政府
+	coordinator string   // leads items that name no organisation
+}
+
 // writeUnits stores an item's units as written and the organisations assigned from them: a
 // matched unit is assigned itself, 各設區市人民政府 expands to every city, and the lead unit's
 // organisation leads.
-func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, m *org.Matcher, cities []string) error {
+func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, as assigner) error {
+	m, cities := as.matcher, as.cities
 	assigned := map[string]bool{} // org → lead
 	var order []string
 	assign := func(code string, lead bool) {
@@ -232,6 +244,11 @@ func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, 
 			}
 		}
 	}
+	if len(order) == 0 && as.coordinator != "" {
+		// An item that names only collective units (省直有關單位) is the coordinator's until it
+		// assigns the work, so that somebody answers for every item.
+		assign(as.coordinator, true)
+	}
 	for _, c := range order {
 		if _, err := tx.Exec(ctx, `INSERT INTO plan_assignments (item_id, org_code, lead) VALUES (?, ?, ?)`, itemID, c, assigned[c]); err != nil {
 			return err
@@ -243,7 +260,7 @@ func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, 
 // applyRevision brings a stored plan in line with a revised document and returns what changed.
 // Items are matched by ordinal. Progress, reports and reached figures are kept; an item or
 // target that has reports cannot be removed (errs.Conflict).
-func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, doc *ParsedDocument, issued, deadline string, m *org.Matcher, cities []string) ([]Change, error) {
+func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, doc *ParsedDocument, issued, deadline string, as assigner) ([]Change, error) {
 	var changes []Change
 	var old Document
 	if err := tx.Get(ctx, &old, `SELECT `+documentColumns+` FROM plan_documents WHERE id = ?`, docID); err != nil {
@@ -301,7 +318,7 @@ func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, 
 			label := "（" + it.Numeral + "）"
 			cur, ok := itemByOrd[it.Ordinal]
 			if !ok {
-				if err := insertItem(ctx, tx, docID, sid, it, deadline, m, cities, doc.Damage); err != nil {
+				if err := insertItem(ctx, tx, docID, sid, it, deadline, as, doc.Damage); err != nil {
 					return nil, err
 				}
 				changes = append(changes, Change{Kind: "item_added", Label: label, After: clip(it.Heading)})
@@ -320,7 +337,7 @@ func (s *Service) applyRevision(ctx context.Context, tx *store.Tx, docID int64, 
 					return nil, err
 				}
 			}
-			if err := writeUnits(ctx, tx, cur.ID, it, m, cities); err != nil {
+			if err := writeUnits(ctx, tx, cur.ID, it, as); err != nil {
 				return nil, err
 			}
 			if err := writeDamage(ctx, tx, cur.ID, it.Ordinal, doc.Damage); err != nil {

@@ -34,7 +34,7 @@ type Document struct {
 	Revision     int       `db:"revision" json:"revision"`
 	ImportedAt   time.Time `db:"imported_at" json:"imported_at"`
 	UpdatedAt    time.Time `db:"updated_at" json:"updated_at"`
-	Sections     []Section `db:"-" json:"sections"`
+	Sections     []Section `db:"-" json:"sections,omitempty"`
 }
 
 // Items returns every item of d in order.

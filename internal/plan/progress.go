@@ -190,7 +190,7 @@ func (s *Service) ReviewReport(ctx context.Context, reportID int64, accept bool,
 	}
 	// Four eyes: whoever filed a report does not review it, whatever roles they hold.
 	if before.Reporter == p.Login {
-		return nil, errs.E(errs.Forbidden, "error.forbidden")
+		return nil, errs.E(errs.Forbidden, "plan.error.own_report")
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		status := ReportReturned
@@ -294,6 +294,9 @@ func (s *Service) ItemReports(ctx context.Context, itemID int64) ([]Report, erro
 
 // PendingReports returns the reports waiting for review, for the coordinating organisation.
 func (s *Service) PendingReports(ctx context.Context) ([]Report, error) {
+	if !principal.From(ctx).Authenticated() {
+		return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
 	if !s.CanReview(principal.From(ctx)) {
 		return nil, errs.E(errs.Forbidden, "plan.error.not_reviewer")
 	}

@@ -181,6 +181,7 @@ func (s *Service) reports(ctx context.Context, where string, args ...any) ([]Rep
 	idx := map[int64]*Report{}
 	for i := range out {
 		idx[out[i].ID] = &out[i]
+		out[i].Figures, out[i].Attachments = []Figure{}, []Attachment{}
 	}
 	var figs []struct {
 		ReportID int64 `db:"report_id"`

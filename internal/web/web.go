@@ -254,6 +254,10 @@ func safeNext(target string) string {
 	if strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
+	// Keep the page's state (?org=…), re-encoded so that nothing but a query can follow.
+	if q, err := url.ParseQuery(u.RawQuery); err == nil && len(q) > 0 {
+		return p + "?" + q.Encode()
+	}
 	return p
 }
 
