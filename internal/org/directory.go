@@ -14,7 +14,8 @@ const (
 // Codes are stable lowercase slugs: data refers to them, so never change one. Aliases hold every
 // way the plan writes a unit once its abbreviations are undone (省數字辦, 省檔案局, 福州市人民政府),
 // in Traditional and Simplified characters, and common short forms. No alias names two
-// organisations. Each call returns a fresh copy.
+// organisations. A parent comes before its children, so that they can be stored in order. Each
+// call returns a fresh copy.
 func Directory() []Organisation {
 	dir := make([]Organisation, 0, len(directoryEntries))
 	for _, e := range directoryEntries {
@@ -48,13 +49,17 @@ type dirEntry struct {
 }
 
 var directoryEntries = []dirEntry{
-	// The provincial government and its general office.
+	// The provincial government, its general office, and the development and reform commission,
+	// which administers several bodies below.
 	{code: "fj-gov", kind: Government,
 		hans: "福建省人民政府", hant: "福建省人民政府", en: "Fujian Provincial People's Government",
 		aliases: []string{"省人民政府", "省政府", "福建省政府"}},
 	{code: "fj-gov-office", parent: "fj-gov", kind: Department,
 		hans: "福建省人民政府办公厅", hant: "福建省人民政府辦公廳", en: "General Office of Fujian Provincial People's Government",
 		aliases: []string{"省政府办公厅", "省政府辦公廳", "省人民政府办公厅", "省人民政府辦公廳", "福建省政府办公厅", "福建省政府辦公廳"}},
+	{code: "fj-drc", parent: "fj-gov", kind: Department,
+		hans: "福建省发展和改革委员会", hant: "福建省發展和改革委員會", en: "Fujian Provincial Development and Reform Commission",
+		aliases: []string{"省发改委", "省發改委", "福建省发改委", "福建省發改委", "省发展改革委", "省發展改革委"}},
 
 	// Party bodies.
 	{code: "fj-cpc", kind: Party,
@@ -114,9 +119,6 @@ var directoryEntries = []dirEntry{
 		aliases: []string{"省档案局", "省檔案局"}},
 
 	// Departments of the provincial government.
-	{code: "fj-drc", parent: "fj-gov", kind: Department,
-		hans: "福建省发展和改革委员会", hant: "福建省發展和改革委員會", en: "Fujian Provincial Development and Reform Commission",
-		aliases: []string{"省发改委", "省發改委", "福建省发改委", "福建省發改委", "省发展改革委", "省發展改革委"}},
 	{code: "fj-miit", parent: "fj-gov", kind: Department,
 		hans: "福建省工业和信息化厅", hant: "福建省工業和信息化廳", en: "Department of Industry and Information Technology of Fujian Province",
 		aliases: []string{"省工信厅", "省工信廳", "福建省工信厅", "福建省工信廳"}},

@@ -1,11 +1,15 @@
 package org_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
+	"github.com/yiwang-platform/yiwang/internal/store/storetest"
 )
 
 var (
@@ -24,10 +28,14 @@ func TestDirectoryCodes(t *testing.T) {
 		}
 		seen[o.Code] = true
 	}
+	before := map[string]bool{}
 	for _, o := range org.Directory() {
 		if o.ParentCode != nil && !seen[*o.ParentCode] {
 			t.Errorf("%s: parent %q is not in the directory", o.Code, *o.ParentCode)
+		} else if o.ParentCode != nil && !before[*o.ParentCode] {
+			t.Errorf("%s comes before its parent %s; org.Seed stores them in order", o.Code, *o.ParentCode)
 		}
+		before[o.Code] = true
 		if o.ParentCode != nil && *o.ParentCode == o.Code {
 			t.Errorf("%s is its own parent", o.Code)
 		}
@@ -166,4 +174,32 @@ func findParent(dir []org.Organisation) *string {
 		}
 	}
 	panic("no organisation has a parent")
+}
+
+// TestDirectorySeed stores the directory the way the application does, on every database engine
+// the tests have: parents before children, no alias claimed twice, and a second run changes nothing.
+func TestDirectorySeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := principal.With(context.Background(), principal.SystemPrincipal)
+		dir := org.Directory()
+		changed, err := org.Seed(ctx, db, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if changed != len(dir) {
+			t.Errorf("first Seed changed %d organisations, want %d", changed, len(dir))
+		}
+		if changed, err = org.Seed(ctx, db, dir); err != nil || changed != 0 {
+			t.Errorf("second Seed changed %d, err %v; want 0, nil", changed, err)
+		}
+		m, err := org.LoadMatcher(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, code := range map[string]string{"省數字辦": "fj-digital-office", "省委保密局": "fj-secrecy", "漳州市人民政府": "city-zhangzhou"} {
+			if got, ok := m.Match(name); !ok || got != code {
+				t.Errorf("Match(%s) = %q, %v; want %q", name, got, ok, code)
+			}
+		}
+	})
 }

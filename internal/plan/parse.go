@@ -24,6 +24,7 @@ const (
 	maxInvalidRun   = 3  // invalid bytes in a row: one broken character of at most 3 bytes
 	maxInvalidRuns  = 16 // broken characters in the whole document
 	maxControlChars = 16 // C0 control characters other than tab, CR, LF, VT and FF
+	maxDamage       = 1000
 )
 
 // chinaTime is China Standard Time, UTC+8 all year; plans are dated in it.
@@ -64,7 +65,8 @@ type ParsedItem struct {
 	// Heading is the item's first sentence without its closing 。, e.g. 整合優化政務網絡和政務網站.
 	Heading string
 	// Text is the item as written after its numeral, byte for byte, responsibility parentheses
-	// included; an item continued on further lines keeps its line breaks.
+	// and damage included, without the spaces around it. An item continued on further lines
+	// keeps its line breaks; the indentation of those lines is dropped.
 	Text string
 	Line int // line number of the item's first line, from 1
 	// Responsibilities are the item's (責任單位:…) parentheses in order. Most items have one;
@@ -131,8 +133,8 @@ func (it ParsedItem) Units() []ParsedUnit {
 //
 // Garbled spans are kept as found and listed in ParsedDocument.Damage; they never cost an item.
 // Returns errs.TooLarge if data is larger than MaxDocumentSize, and errs.Invalid, with the line
-// number where there is one, if data is empty, binary, not UTF-8, or not laid out as a plan
-// (no document number, no sections, no items, items or sections out of order).
+// number where there is one, if data is empty, binary, not UTF-8 or garbled throughout, or not
+// laid out as a plan (no document number, no sections, no items, items or sections out of order).
 func Parse(data []byte) (doc *ParsedDocument, err error) {
 	defer errs.Wrap(&err, "plan.Parse")
 	if len(data) > MaxDocumentSize {
@@ -151,7 +153,9 @@ func Parse(data []byte) (doc *ParsedDocument, err error) {
 		return nil, err
 	}
 	p.doc.Script = detectScript(data)
-	p.damage()
+	if err := p.damage(); err != nil {
+		return nil, err
+	}
 	return p.doc, nil
 }
 
@@ -165,7 +169,7 @@ type srcLine struct {
 var bom = []byte("\uFEFF")
 
 func splitLines(data []byte) []srcLine {
-	var out []srcLine
+	out := make([]srcLine, 0, bytes.Count(data, []byte("\n"))+1)
 	start := 0
 	if bytes.HasPrefix(data, bom) {
 		start = len(bom)
@@ -278,11 +282,19 @@ func (p *parser) structure() error {
 	p.doc = &ParsedDocument{}
 	doc := p.doc
 	var cur *ParsedItem // the item being read, nil between items
+	var text strings.Builder
+	var closing groupCloser // whether cur's text so far ends with a closed responsibility parenthesis
+	finish := func() {
+		if cur != nil {
+			cur.Text = text.String()
+			cur = nil
+		}
+	}
 	total, numbering := 0, numberingUnknown
 	for _, l := range p.lines {
 		t := strings.TrimSpace(l.text)
 		if t == "" {
-			cur = nil // a blank line ends a paragraph
+			finish() // a blank line ends a paragraph
 			continue
 		}
 		if numeral, title, ok := sectionHeading(t); ok {
@@ -296,8 +308,8 @@ func (p *parser) structure() error {
 					"line %d: section %s follows section %s; expected section %s",
 					l.num, numeral, doc.Sections[want-2].Numeral, chineseNumeral(want)))
 			}
+			finish()
 			doc.Sections = append(doc.Sections, ParsedSection{Ordinal: want, Numeral: numeral, Title: title, Line: l.num})
-			cur = nil
 			continue
 		}
 		if numeral, markerEnd, ok := itemHeading(l.text); ok {
@@ -325,30 +337,37 @@ func (p *parser) structure() error {
 				return errs.E(errs.Invalid, fmt.Sprintf(
 					"line %d: item (%s) is out of order; expected item (%s)", l.num, numeral, chineseNumeral(want)))
 			}
+			finish()
 			total++
 			start := markerEnd + (len(l.text[markerEnd:]) - len(strings.TrimLeftFunc(l.text[markerEnd:], unicode.IsSpace)))
-			text := strings.TrimRightFunc(l.text[start:], unicode.IsSpace)
-			sec.Items = append(sec.Items, ParsedItem{Ordinal: total, Numeral: numeral, Text: text, Line: l.num})
+			line := strings.TrimRightFunc(l.text[start:], unicode.IsSpace)
+			sec.Items = append(sec.Items, ParsedItem{Ordinal: total, Numeral: numeral, Line: l.num})
 			cur = &sec.Items[len(sec.Items)-1]
-			p.spans = append(p.spans, itemSpan{item: total, docStart: l.start + start, textStart: 0, length: len(text)})
+			text.Reset()
+			text.WriteString(line)
+			closing = groupCloser{}
+			closing.feed(line)
+			p.spans = append(p.spans, itemSpan{item: total, docStart: l.start + start, textStart: 0, length: len(line)})
 			continue
 		}
 		switch {
 		case len(doc.Sections) == 0:
 			p.front = append(p.front, l)
-		case cur != nil && !responsibilityClosed(cur.Text):
+		case cur != nil && !closing.closed:
 			// The item runs on: its responsibility parenthesis, which ends every item, is
 			// still to come.
 			start := len(l.text) - len(strings.TrimLeftFunc(l.text, unicode.IsSpace))
-			text := strings.TrimRightFunc(l.text[start:], unicode.IsSpace)
-			cur.Text += "\n"
-			p.spans = append(p.spans, itemSpan{item: cur.Ordinal, docStart: l.start + start, textStart: len(cur.Text), length: len(text)})
-			cur.Text += text
+			line := strings.TrimRightFunc(l.text[start:], unicode.IsSpace)
+			text.WriteString("\n")
+			p.spans = append(p.spans, itemSpan{item: cur.Ordinal, docStart: l.start + start, textStart: text.Len(), length: len(line)})
+			text.WriteString(line)
+			closing.feed("\n" + line)
 		default:
+			finish()
 			p.trailer = append(p.trailer, l)
-			cur = nil
 		}
 	}
+	finish()
 	for si := range doc.Sections {
 		for ii := range doc.Sections[si].Items {
 			completeItem(&doc.Sections[si].Items[ii])
@@ -642,9 +661,12 @@ func dateField(s string) (int, bool) {
 }
 
 // detectScript tells Traditional from Simplified text by characters that differ between them
-// and occur in every plan.
+// and occur in every plan. The first 256 KiB tell as well as the whole.
 func detectScript(data []byte) string {
-	const hant, hans = "號辦責單廳會數設區關發為與實現國網門體業電應務建將際產經濟術", "号办责单厅会数设区关发为与实现国网门体业电应务建将际产经济术"
+	if len(data) > 256<<10 {
+		data = data[:256<<10]
+	}
+	const hant, hans = "號辦責單廳會數設區關發為與實現國網門體業電應務將際產經濟術", "号办责单厅会数设区关发为与实现国网门体业电应务将际产经济术"
 	nt, ns := 0, 0
 	for _, r := range string(data) {
 		if r < 0x4E00 {
@@ -689,7 +711,13 @@ type scanRune struct {
 	class     runeClass
 }
 
-func (p *parser) damage() {
+// damage lists the garbled spans. Returns errs.Invalid if there are more than maxDamage: such a
+// text was decoded wrongly as a whole, and a list of its every span would help nobody.
+func (p *parser) damage() error {
+	items := p.doc.Items()
+	next := 0 // p.spans before next end before the damage seen so far; both run in input order
+	// Characters are counted on from the previous damage in the same item.
+	curItem, curByte, curChars := 0, 0, 0
 	for _, l := range p.lines {
 		for _, sp := range damageSpans(l.text) {
 			off := l.start + sp.off
@@ -699,39 +727,41 @@ func (p *parser) damage() {
 				Offset: sp.off,
 				Text:   l.text[sp.off : sp.off+sp.len],
 			}
-			for _, s := range p.spans {
-				if off >= s.docStart && off+sp.len <= s.docStart+s.length {
+			for next < len(p.spans) && p.spans[next].docStart+p.spans[next].length <= off {
+				next++
+			}
+			if next < len(p.spans) {
+				if s := p.spans[next]; off >= s.docStart && off+sp.len <= s.docStart+s.length {
 					d.Item = s.item
 					d.Offset = s.textStart + off - s.docStart
-					break
 				}
 			}
 			if d.Item == 0 {
 				d.CharOffset = d.Column - 1
 			} else {
-				d.CharOffset = utf8.RuneCountInString(p.itemText(d.Item)[:d.Offset])
+				if d.Item != curItem {
+					curItem, curByte, curChars = d.Item, 0, 0
+				}
+				curChars += utf8.RuneCountInString(items[d.Item-1].Text[curByte:d.Offset])
+				curByte = d.Offset
+				d.CharOffset = curChars
+			}
+			if len(p.doc.Damage) == maxDamage {
+				return errs.E(errs.Invalid, fmt.Sprintf(
+					"the plan is garbled in more than %d places, the first on line %d: it was probably saved in the wrong encoding; save it again as UTF-8",
+					maxDamage, p.doc.Damage[0].Line))
 			}
 			p.doc.Damage = append(p.doc.Damage, d)
 		}
 	}
-}
-
-func (p *parser) itemText(ordinal int) string {
-	for _, s := range p.doc.Sections {
-		for _, it := range s.Items {
-			if it.Ordinal == ordinal {
-				return it.Text
-			}
-		}
-	}
-	return ""
+	return nil
 }
 
 type span struct{ off, len int }
 
 // damageSpans finds the garbled spans of one line.
 func damageSpans(line string) []span {
-	if line == "" {
+	if !suspicious(line) {
 		return nil
 	}
 	rs := make([]scanRune, 0, len(line)/2)
@@ -776,6 +806,20 @@ func damageSpans(line string) []span {
 		i = last + 1
 	}
 	return out
+}
+
+// suspicious reports whether line holds a character that may be strong, so that clean lines,
+// nearly all of them, are passed over without decoding them twice.
+func suspicious(line string) bool {
+	for _, r := range line {
+		switch {
+		case r == '?', r == utf8.RuneError, r < 0x20, r >= 0x7F && r < 0x4E00 && !(r >= 0x2000 && r <= 0x206F) && !(r >= 0x3000 && r <= 0x303F):
+			return true
+		case r >= 0xAC00 && r <= 0xD7AF, r >= 0xE000 && r <= 0xF8FF, r >= 0xFF66 && r <= 0xFF9F, r == 0xFFFE, r == 0xFFFF:
+			return true
+		}
+	}
+	return false
 }
 
 func classify(rs []scanRune, i int) runeClass {

@@ -345,8 +345,8 @@ func TestParseSeedTargets(t *testing.T) {
 func TestParseSeedDamage(t *testing.T) {
 	doc := parseSeed(t)
 	want := []plan.ParsedDamage{
-		{Item: 7, Line: 16, Column: 75, Offset: 205, CharOffset: 71, Text: "??ā耙豢ㄍā?"},   // 社保卡“一卡通”
-		{Item: 18, Line: 29, Column: 56, Offset: 151, CharOffset: 51, Text: "??ǖ燃夹g"}, // 社保卡等技術
+		{Item: 7, Line: 16, Column: 75, Offset: 205, CharOffset: 71, Text: "??ā耙豢ㄍā?"}, // 社保卡“一卡通”
+		{Item: 18, Line: 29, Column: 56, Offset: 151, CharOffset: 51, Text: "??ǖ燃夹g"},  // 社保卡等技術
 	}
 	if diff := cmp.Diff(want, doc.Damage); diff != "" {
 		t.Errorf("damage mismatch (-want +got):\n%s", diff)

@@ -51,24 +51,48 @@ func findTargets(item int, text string, groups []groupSpan) []ParsedTarget {
 }
 
 func appendTargets(out []ParsedTarget, item int, text string, from, to int) []ParsedTarget {
-	seg := text[:to]
+	c := clause{seg: text[:to], start: from, end: -1}
 	for i := from; i < to; {
-		t, next, ok := targetAt(seg, from, i)
+		r, size := utf8.DecodeRuneInString(c.seg[i:])
+		if isClauseBreak(r) {
+			c.start = i + size
+			i += size
+			continue
+		}
+		t, next, ok := targetAt(&c, from, i)
 		if ok {
 			t.Item = item
 			out = append(out, t)
 			i = next
 			continue
 		}
-		_, size := utf8.DecodeRuneInString(seg[i:])
 		i += size
 	}
 	return out
 }
 
-// targetAt reads a target whose number starts at byte i of seg; from is where the segment
-// starts. It returns where scanning goes on.
-func targetAt(seg string, from, i int) (ParsedTarget, int, bool) {
+// clause tracks the clause being scanned, so that finding its bounds costs one pass over the
+// text however many numbers it holds.
+type clause struct {
+	seg        string
+	start, end int // end is -1 until known, and is found again once scanning passes it
+}
+
+// endAfter returns the end of the clause holding byte i.
+func (c *clause) endAfter(i int) int {
+	if c.end < i {
+		c.end = len(c.seg)
+		if k := strings.IndexFunc(c.seg[i:], isClauseBreak); k >= 0 {
+			c.end = i + k
+		}
+	}
+	return c.end
+}
+
+// targetAt reads a target whose number starts at byte i of the clause's segment, which starts
+// at from. It returns where scanning goes on.
+func targetAt(c *clause, from, i int) (ParsedTarget, int, bool) {
+	seg := c.seg
 	r, _ := utf8.DecodeRuneInString(seg[i:])
 	prev, _ := utf8.DecodeLastRuneInString(seg[from:i])
 	if i == from {
@@ -127,15 +151,7 @@ func targetAt(seg string, from, i int) (ParsedTarget, int, bool) {
 	}
 	quantityEnd := j
 
-	clauseStart := from
-	if k := strings.LastIndexAny(seg[from:i], clauseBreaks); k >= 0 {
-		_, size := utf8.DecodeRuneInString(seg[from+k:])
-		clauseStart = from + k + size
-	}
-	clauseEnd := len(seg)
-	if k := strings.IndexAny(seg[quantityEnd:], clauseBreaks); k >= 0 {
-		clauseEnd = quantityEnd + k
-	}
+	clauseStart, clauseEnd := c.start, c.endAfter(quantityEnd)
 	before := strings.TrimSpace(seg[clauseStart:i])
 	for _, w := range floorWords {
 		if strings.HasSuffix(before, w) {
@@ -167,8 +183,14 @@ func targetAt(seg string, from, i int) (ParsedTarget, int, bool) {
 	}, quantityEnd, true
 }
 
-// clauseBreaks end the clause a target is stated in.
-const clauseBreaks = ",，。;；:：!！?？\n"
+// isClauseBreak reports whether r ends the clause a target is stated in.
+func isClauseBreak(r rune) bool {
+	switch r {
+	case ',', '，', '。', ';', '；', ':', '：', '!', '！', '?', '？', '\n':
+		return true
+	}
+	return false
+}
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
@@ -233,7 +255,11 @@ done:
 var multipliers = map[rune]int64{'十': 10, '百': 100, '千': 1000, '萬': 10000, '万': 10000, '億': 100000000, '亿': 100000000}
 
 func isChineseNumeralRune(r rune) bool {
-	return strings.ContainsRune("零〇一二兩两三四五六七八九十百千萬万億亿", r)
+	switch r {
+	case '零', '〇', '一', '二', '兩', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '萬', '万', '億', '亿':
+		return true
+	}
+	return false
 }
 
 // chineseValue reads a Chinese numeral: 三十四, 一百, 三萬, 兩千五百, 一億零五百.

@@ -224,20 +224,9 @@ func findGroups(text string) []groupSpan {
 			continue
 		}
 		g := groupSpan{open: i, listStart: listStart, listEnd: len(text), end: len(text)}
-		depth := 1
-		for k := listStart; k < len(text); {
-			r, size := utf8.DecodeRuneInString(text[k:])
-			switch r {
-			case '(', '（':
-				depth++
-			case ')', '）':
-				depth--
-			}
-			if depth == 0 {
-				g.listEnd, g.end, g.closed = k, k+size, true
-				break
-			}
-			k += size
+		if end, _ := closeGroup(text, listStart, 1); end >= 0 {
+			_, size := utf8.DecodeLastRuneInString(text[:end])
+			g.listEnd, g.end, g.closed = end-size, end, true
 		}
 		out = append(out, g)
 		i = g.end
@@ -264,13 +253,52 @@ func afterLabel(text string, i int) (int, bool) {
 	return 0, false
 }
 
-// responsibilityClosed reports whether text ends with a closed responsibility parenthesis, as a
-// complete item does.
-func responsibilityClosed(text string) bool {
-	groups := findGroups(text)
+// groupCloser follows an item's text as it is read line by line and tells whether the text so
+// far ends with a closed responsibility parenthesis, as a complete item does. It reads each line
+// once, so a long item costs no more than a short one per line.
+type groupCloser struct {
+	depth  int  // parentheses open inside an unclosed responsibility group; 0 outside one
+	closed bool // the text so far ends with a closed group
+}
+
+func (c *groupCloser) feed(s string) {
+	if c.depth > 0 {
+		end, depth := closeGroup(s, 0, c.depth)
+		if c.depth = depth; end < 0 {
+			return
+		}
+		c.closed = strings.TrimRightFunc(s[end:], unicode.IsSpace) == ""
+		s = s[end:]
+	} else if strings.TrimSpace(s) != "" {
+		c.closed = false
+	}
+	groups := findGroups(s)
 	if len(groups) == 0 {
-		return false
+		return
 	}
 	g := groups[len(groups)-1]
-	return g.closed && strings.TrimRightFunc(text[g.end:], unicode.IsSpace) == ""
+	if !g.closed {
+		_, c.depth = closeGroup(s, g.listStart, 1)
+		c.closed = false
+		return
+	}
+	c.closed = strings.TrimRightFunc(s[g.end:], unicode.IsSpace) == ""
+}
+
+// closeGroup reads s from byte i inside a group with depth parentheses open, and returns the
+// offset just past the parenthesis that closes it, or -1 and the depth still open at the end.
+func closeGroup(s string, i, depth int) (end, open int) {
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch r {
+		case '(', '（':
+			depth++
+		case ')', '）':
+			if depth--; depth == 0 {
+				return i, 0
+			}
+		}
+	}
+	return -1, depth
 }
