@@ -1,0 +1,237 @@
+-- The current schema, generated from the migrations by TestSchemaCommitted. Do not edit.
+
+TABLE account_roles (
+    account_id bigint NOT NULL
+    role text NOT NULL
+);
+
+TABLE accounts (
+    id bigint NOT NULL
+    login text NOT NULL
+    kind text NOT NULL
+    display_name text NOT NULL
+    org_code text
+    password_hash text NOT NULL
+    disabled integer NOT NULL DEFAULT 0
+    created_at timestamp with time zone NOT NULL
+);
+
+TABLE audit_events (
+    id bigint NOT NULL
+    at timestamp with time zone NOT NULL
+    actor text NOT NULL
+    action text NOT NULL
+    object_type text NOT NULL
+    object_id text NOT NULL
+    before_digest text NOT NULL DEFAULT ''::text
+    after_digest text NOT NULL DEFAULT ''::text
+    request_id text NOT NULL DEFAULT ''::text
+    detail text NOT NULL DEFAULT ''::text
+);
+
+TABLE blobs (
+    sha256 text NOT NULL
+    size bigint NOT NULL
+    content_type text NOT NULL
+    data bytea NOT NULL
+    created_at timestamp with time zone NOT NULL
+);
+
+TABLE calendar_overrides (
+    day text NOT NULL
+    kind text NOT NULL
+    reason text NOT NULL
+    created_by text NOT NULL
+    created_at timestamp with time zone NOT NULL
+);
+
+TABLE event_consumers (
+    name text NOT NULL
+    pattern text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
+TABLE event_deliveries (
+    consumer text NOT NULL
+    event_id bigint NOT NULL
+    state text NOT NULL DEFAULT 'pending'::text
+    attempts integer NOT NULL DEFAULT 0
+    next_attempt_ms bigint NOT NULL DEFAULT 0
+    last_error text NOT NULL DEFAULT ''::text
+    last_attempt_at timestamp with time zone
+);
+
+TABLE events (
+    id bigint NOT NULL
+    topic text NOT NULL
+    payload text NOT NULL
+    request_id text NOT NULL DEFAULT ''::text
+    created_at timestamp with time zone NOT NULL
+);
+
+TABLE organisation_aliases (
+    alias text NOT NULL
+    org_code text NOT NULL
+);
+
+TABLE organisations (
+    code text NOT NULL
+    kind text NOT NULL
+    name_hans text NOT NULL
+    name_hant text NOT NULL
+    name_en text NOT NULL
+    region_code text NOT NULL
+    parent_code text
+    created_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
+TABLE plan_assignments (
+    item_id bigint NOT NULL
+    org_code text NOT NULL
+    lead boolean NOT NULL DEFAULT false
+);
+
+TABLE plan_damage (
+    item_id bigint NOT NULL
+    position integer NOT NULL
+    char_offset integer NOT NULL
+    text text NOT NULL
+);
+
+TABLE plan_documents (
+    id bigint NOT NULL
+    number text NOT NULL
+    title text NOT NULL
+    issuer text NOT NULL
+    issued_on text NOT NULL
+    preamble text NOT NULL
+    source_sha256 text NOT NULL
+    revision integer NOT NULL
+    imported_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
+TABLE plan_item_units (
+    item_id bigint NOT NULL
+    position integer NOT NULL
+    grp integer NOT NULL
+    raw text NOT NULL
+    name text NOT NULL
+    org_code text
+    collective boolean NOT NULL DEFAULT false
+    lead boolean NOT NULL DEFAULT false
+);
+
+TABLE plan_items (
+    id bigint NOT NULL
+    document_id bigint NOT NULL
+    section_id bigint NOT NULL
+    ordinal integer NOT NULL
+    label text NOT NULL
+    heading text NOT NULL
+    body text NOT NULL
+    deadline text NOT NULL
+    status text NOT NULL DEFAULT 'not_started'::text
+    progress integer NOT NULL DEFAULT 0
+);
+
+TABLE plan_report_attachments (
+    report_id bigint NOT NULL
+    sha256 text NOT NULL
+    filename text NOT NULL
+);
+
+TABLE plan_report_figures (
+    report_id bigint NOT NULL
+    target_id bigint NOT NULL
+    value double precision NOT NULL
+);
+
+TABLE plan_reports (
+    id bigint NOT NULL
+    item_id bigint NOT NULL
+    org_code text NOT NULL
+    reporter text NOT NULL
+    submitted_at timestamp with time zone NOT NULL
+    body text NOT NULL
+    progress integer NOT NULL
+    status text NOT NULL DEFAULT 'submitted'::text
+    reviewer text NOT NULL DEFAULT ''::text
+    reviewed_at timestamp with time zone
+    review_comment text NOT NULL DEFAULT ''::text
+);
+
+TABLE plan_revisions (
+    document_id bigint NOT NULL
+    revision integer NOT NULL
+    source_sha256 text NOT NULL
+    imported_at timestamp with time zone NOT NULL
+    imported_by text NOT NULL
+    changes text NOT NULL
+);
+
+TABLE plan_sections (
+    id bigint NOT NULL
+    document_id bigint NOT NULL
+    ordinal integer NOT NULL
+    label text NOT NULL
+    title text NOT NULL
+);
+
+TABLE plan_targets (
+    id bigint NOT NULL
+    item_id bigint NOT NULL
+    position integer NOT NULL
+    value double precision NOT NULL
+    unit text NOT NULL
+    subject text NOT NULL
+    source text NOT NULL
+    at_least boolean NOT NULL DEFAULT false
+    reached double precision NOT NULL DEFAULT 0
+);
+
+TABLE sessions (
+    token_hash text NOT NULL
+    account_id bigint NOT NULL
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+);
+
+CREATE UNIQUE INDEX account_roles_pkey ON account_roles USING btree (account_id, role);
+CREATE UNIQUE INDEX accounts_login_key ON accounts USING btree (login);
+CREATE UNIQUE INDEX accounts_pkey ON accounts USING btree (id);
+CREATE INDEX audit_events_object ON audit_events USING btree (object_type, object_id);
+CREATE UNIQUE INDEX audit_events_pkey ON audit_events USING btree (id);
+CREATE UNIQUE INDEX blobs_pkey ON blobs USING btree (sha256);
+CREATE UNIQUE INDEX calendar_overrides_pkey ON calendar_overrides USING btree (day);
+CREATE UNIQUE INDEX event_consumers_pkey ON event_consumers USING btree (name);
+CREATE INDEX event_deliveries_dead ON event_deliveries USING btree (consumer, event_id) WHERE (state = 'dead'::text);
+CREATE INDEX event_deliveries_event ON event_deliveries USING btree (event_id);
+CREATE UNIQUE INDEX event_deliveries_pkey ON event_deliveries USING btree (consumer, event_id);
+CREATE INDEX events_created ON events USING btree (created_at);
+CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
+CREATE UNIQUE INDEX organisation_aliases_pkey ON organisation_aliases USING btree (alias);
+CREATE UNIQUE INDEX organisations_pkey ON organisations USING btree (code);
+CREATE INDEX plan_assignments_org ON plan_assignments USING btree (org_code);
+CREATE UNIQUE INDEX plan_assignments_pkey ON plan_assignments USING btree (item_id, org_code);
+CREATE UNIQUE INDEX plan_damage_pkey ON plan_damage USING btree (item_id, "position");
+CREATE UNIQUE INDEX plan_documents_number_key ON plan_documents USING btree (number);
+CREATE UNIQUE INDEX plan_documents_pkey ON plan_documents USING btree (id);
+CREATE INDEX plan_item_units_org ON plan_item_units USING btree (org_code);
+CREATE UNIQUE INDEX plan_item_units_pkey ON plan_item_units USING btree (item_id, "position");
+CREATE UNIQUE INDEX plan_items_document_id_ordinal_key ON plan_items USING btree (document_id, ordinal);
+CREATE UNIQUE INDEX plan_items_pkey ON plan_items USING btree (id);
+CREATE UNIQUE INDEX plan_report_attachments_pkey ON plan_report_attachments USING btree (report_id, sha256);
+CREATE UNIQUE INDEX plan_report_figures_pkey ON plan_report_figures USING btree (report_id, target_id);
+CREATE INDEX plan_reports_item ON plan_reports USING btree (item_id);
+CREATE INDEX plan_reports_org ON plan_reports USING btree (org_code);
+CREATE UNIQUE INDEX plan_reports_pkey ON plan_reports USING btree (id);
+CREATE UNIQUE INDEX plan_revisions_pkey ON plan_revisions USING btree (document_id, revision);
+CREATE UNIQUE INDEX plan_sections_document_id_ordinal_key ON plan_sections USING btree (document_id, ordinal);
+CREATE UNIQUE INDEX plan_sections_pkey ON plan_sections USING btree (id);
+CREATE UNIQUE INDEX plan_targets_item_id_position_key ON plan_targets USING btree (item_id, "position");
+CREATE UNIQUE INDEX plan_targets_pkey ON plan_targets USING btree (id);
+CREATE INDEX sessions_account ON sessions USING btree (account_id);
+CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (token_hash);

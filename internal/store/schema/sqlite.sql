@@ -1,0 +1,240 @@
+-- The current schema, generated from the migrations by TestSchemaCommitted. Do not edit.
+
+CREATE TABLE account_roles (
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    role        TEXT NOT NULL,
+    PRIMARY KEY (account_id, role)
+);
+
+CREATE TABLE accounts (
+    id             INTEGER PRIMARY KEY,
+    login          TEXT NOT NULL UNIQUE,
+    kind           TEXT NOT NULL CHECK (kind IN ('resident', 'enterprise_agent', 'official')),
+    display_name   TEXT NOT NULL,
+    org_code       TEXT REFERENCES organisations (code),
+    password_hash  TEXT NOT NULL,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    created_at     TIMESTAMP NOT NULL
+);
+
+CREATE TABLE audit_events (
+    id             INTEGER PRIMARY KEY,
+    at             TIMESTAMP NOT NULL,
+    actor          TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    object_type    TEXT NOT NULL,
+    object_id      TEXT NOT NULL,
+    before_digest  TEXT NOT NULL DEFAULT '',
+    after_digest   TEXT NOT NULL DEFAULT '',
+    request_id     TEXT NOT NULL DEFAULT '',
+    detail         TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE blobs (
+    sha256        TEXT PRIMARY KEY,
+    size          INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    data          BLOB NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE calendar_overrides (
+    day         TEXT PRIMARY KEY CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+    kind        TEXT NOT NULL CHECK (kind IN ('workday', 'holiday')),
+    reason      TEXT NOT NULL CHECK (reason <> ''),
+    created_by  TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE event_consumers (
+    name        TEXT PRIMARY KEY,
+    pattern     TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE event_deliveries (
+    consumer         TEXT NOT NULL REFERENCES event_consumers (name) ON DELETE CASCADE,
+    event_id         INTEGER NOT NULL REFERENCES events (id),
+    state            TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms  INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT NOT NULL DEFAULT '',
+    last_attempt_at  TIMESTAMP,
+    PRIMARY KEY (consumer, event_id)
+);
+
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic       TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    request_id  TEXT NOT NULL DEFAULT '',
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE organisation_aliases (
+    alias     TEXT PRIMARY KEY,
+    org_code  TEXT NOT NULL REFERENCES organisations (code)
+);
+
+CREATE TABLE organisations (
+    code         TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('government', 'department', 'city', 'zone', 'enterprise', 'party', 'legislature', 'judiciary', 'other')),
+    name_hans    TEXT NOT NULL,
+    name_hant    TEXT NOT NULL,
+    name_en      TEXT NOT NULL,
+    region_code  TEXT NOT NULL,
+    parent_code  TEXT REFERENCES organisations (code),
+    created_at   TIMESTAMP NOT NULL,
+    updated_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE plan_assignments (
+    item_id   INTEGER NOT NULL REFERENCES plan_items (id),
+    org_code  TEXT NOT NULL REFERENCES organisations (code),
+    lead      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, org_code)
+);
+
+CREATE TABLE plan_damage (
+    item_id   INTEGER NOT NULL REFERENCES plan_items (id),
+    position  INTEGER NOT NULL,
+    char_offset INTEGER NOT NULL,
+    text      TEXT NOT NULL,
+    PRIMARY KEY (item_id, position)
+);
+
+CREATE TABLE plan_documents (
+    id             INTEGER PRIMARY KEY,
+    number         TEXT NOT NULL UNIQUE,
+    title          TEXT NOT NULL,
+    issuer         TEXT NOT NULL,
+    issued_on      TEXT NOT NULL,
+    preamble       TEXT NOT NULL,
+    source_sha256  TEXT NOT NULL,
+    revision       INTEGER NOT NULL,
+    imported_at    TIMESTAMP NOT NULL,
+    updated_at     TIMESTAMP NOT NULL
+);
+
+CREATE TABLE plan_item_units (
+    item_id     INTEGER NOT NULL REFERENCES plan_items (id),
+    position    INTEGER NOT NULL,
+    grp         INTEGER NOT NULL,
+    raw         TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    org_code    TEXT REFERENCES organisations (code),
+    collective  INTEGER NOT NULL DEFAULT 0,
+    lead        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, position)
+);
+
+CREATE TABLE plan_items (
+    id           INTEGER PRIMARY KEY,
+    document_id  INTEGER NOT NULL REFERENCES plan_documents (id),
+    section_id   INTEGER NOT NULL REFERENCES plan_sections (id),
+    ordinal      INTEGER NOT NULL,
+    label        TEXT NOT NULL,
+    heading      TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    deadline     TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN ('not_started', 'in_progress', 'completed')),
+    progress     INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+    UNIQUE (document_id, ordinal)
+);
+
+CREATE TABLE plan_report_attachments (
+    report_id  INTEGER NOT NULL REFERENCES plan_reports (id),
+    sha256     TEXT NOT NULL REFERENCES blobs (sha256),
+    filename   TEXT NOT NULL,
+    PRIMARY KEY (report_id, sha256)
+);
+
+CREATE TABLE plan_report_figures (
+    report_id  INTEGER NOT NULL REFERENCES plan_reports (id),
+    target_id  INTEGER NOT NULL REFERENCES plan_targets (id),
+    value      REAL NOT NULL,
+    PRIMARY KEY (report_id, target_id)
+);
+
+CREATE TABLE plan_reports (
+    id              INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL REFERENCES plan_items (id),
+    org_code        TEXT NOT NULL REFERENCES organisations (code),
+    reporter        TEXT NOT NULL,
+    submitted_at    TIMESTAMP NOT NULL,
+    body            TEXT NOT NULL,
+    progress        INTEGER NOT NULL CHECK (progress BETWEEN 0 AND 100),
+    status          TEXT NOT NULL DEFAULT 'submitted' CHECK (status IN ('submitted', 'accepted', 'returned')),
+    reviewer        TEXT NOT NULL DEFAULT '',
+    reviewed_at     TIMESTAMP,
+    review_comment  TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE plan_revisions (
+    document_id    INTEGER NOT NULL REFERENCES plan_documents (id),
+    revision       INTEGER NOT NULL,
+    source_sha256  TEXT NOT NULL,
+    imported_at    TIMESTAMP NOT NULL,
+    imported_by    TEXT NOT NULL,
+    changes        TEXT NOT NULL,
+    PRIMARY KEY (document_id, revision)
+);
+
+CREATE TABLE plan_sections (
+    id           INTEGER PRIMARY KEY,
+    document_id  INTEGER NOT NULL REFERENCES plan_documents (id),
+    ordinal      INTEGER NOT NULL,
+    label        TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    UNIQUE (document_id, ordinal)
+);
+
+CREATE TABLE plan_targets (
+    id         INTEGER PRIMARY KEY,
+    item_id    INTEGER NOT NULL REFERENCES plan_items (id),
+    position   INTEGER NOT NULL,
+    value      REAL NOT NULL,
+    unit       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    at_least   INTEGER NOT NULL DEFAULT 0,
+    reached    REAL NOT NULL DEFAULT 0,
+    UNIQUE (item_id, position)
+);
+
+CREATE TABLE sessions (
+    token_hash    TEXT PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts (id),
+    created_at    TIMESTAMP NOT NULL,
+    expires_at    TIMESTAMP NOT NULL
+);
+
+CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+
+CREATE INDEX event_deliveries_dead ON event_deliveries (consumer, event_id) WHERE state = 'dead';
+
+CREATE INDEX event_deliveries_event ON event_deliveries (event_id);
+
+CREATE INDEX events_created ON events (created_at);
+
+CREATE INDEX plan_assignments_org ON plan_assignments (org_code);
+
+CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
+
+CREATE INDEX plan_reports_item ON plan_reports (item_id);
+
+CREATE INDEX plan_reports_org ON plan_reports (org_code);
+
+CREATE INDEX sessions_account ON sessions (account_id);
+
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+
