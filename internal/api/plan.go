@@ -81,6 +81,11 @@ func (a *API) installPlan(srv *httpserver.Server) {
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/documents/{id}", ID: "getPlanDocument", Tag: tag,
 		Summary: "One plan with sections, items, units, targets and progress", Params: []param{idParam("id", "plan id")},
 		Response: ref("PlanDocument")}, a.planDocument)
+	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/documents/{id}/revisions", ID: "listPlanRevisions", Tag: tag,
+		Summary: "The import history of a plan, newest first, with what each revision changed", Params: []param{idParam("id", "plan id")},
+		Response: arr(obj(map[string]any{"revision": integer(""), "source_sha256": str(""), "imported_at": str("RFC 3339"),
+			"imported_by": str("actor"), "changes": arr(obj(map[string]any{"kind": str("created, header, section_added, section_changed, section_removed, item_added, item_changed, item_removed"),
+				"label": str(""), "field": str(""), "before": str(""), "after": str("")}))}))}, a.planRevisions)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/items/{id}", ID: "getPlanItem", Tag: tag,
 		Summary: "One item with its units, targets and deadline clock", Params: []param{idParam("id", "item id")},
 		Response: ref("PlanItem")}, a.planItem)
@@ -148,6 +153,18 @@ func (a *API) planDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
+}
+
+func (a *API) planRevisions(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	revs, err := a.cfg.Plan.Revisions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, revs)
 }
 
 func (a *API) planItem(w http.ResponseWriter, r *http.Request) error {
