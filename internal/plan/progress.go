@@ -292,6 +292,18 @@ func (s *Service) ItemReports(ctx context.Context, itemID int64) ([]Report, erro
 	return s.reports(ctx, `item_id = ?`, itemID)
 }
 
+// Report returns one progress report, for officials only. Returns errs.NotFound if there is none.
+func (s *Service) Report(ctx context.Context, id int64) (*Report, error) {
+	p := principal.From(ctx)
+	if !p.Authenticated() {
+		return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if !CanSeeReports(p) {
+		return nil, errs.E(errs.Forbidden, "plan.error.reports_officials_only")
+	}
+	return s.report(ctx, id)
+}
+
 // PendingReports returns the reports waiting for review, for the coordinating organisation.
 func (s *Service) PendingReports(ctx context.Context) ([]Report, error) {
 	if !principal.From(ctx).Authenticated() {

@@ -11,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
@@ -126,6 +127,10 @@ type itemPage struct {
 	Form        reportForm
 	FieldErrors map[string]string
 	FormError   string
+	// A failed review: which report, the comment as typed, and the message.
+	ReviewID      int64
+	ReviewComment string
+	ReviewError   string
 	Saved       string
 }
 
@@ -135,16 +140,27 @@ type reportForm struct {
 	Figures  map[int64]string
 }
 
-func (s *Site) planItem(w http.ResponseWriter, r *http.Request) error {
-	return s.renderItem(w, r, http.StatusOK, nil, nil)
+// itemForms carries a failed form back to the item page: the report form's values, or the
+// review of one report, with the error to show beside it.
+type itemForms struct {
+	report    *reportForm
+	reportErr error
+	reviewID  int64
+	comment   string
+	reviewErr error
 }
 
-// renderItem shows an item page; a failed form comes back with its values and the error.
-func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, status int, form *reportForm, formErr error) error {
+func (s *Site) planItem(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	return s.renderItem(w, r, id, http.StatusOK, itemForms{})
+}
+
+// renderItem shows an item page; a failed form comes back with its values and the error.
+func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, id int64, status int, f itemForms) error {
+	form, formErr := f.report, f.reportErr
 	it, err := s.cfg.Plan.Item(r.Context(), id)
 	if err != nil {
 		return err
@@ -178,6 +194,13 @@ func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, status int, fo
 			p.FieldErrors = map[string]string{pe.Field: msg}
 		}
 		p.FormError = msg
+	}
+	if f.reviewErr != nil {
+		pe := errs.Public(f.reviewErr)
+		p.ReviewID, p.ReviewComment, p.ReviewError = f.reviewID, f.comment, pe.Message
+		if i18n.Has(pe.Message) {
+			p.ReviewError = b.T(pe.Message, pe.Args...)
+		}
 	}
 	if p.SeeReports {
 		reports, err := s.cfg.Plan.ItemReports(r.Context(), id)
@@ -215,7 +238,7 @@ func (s *Site) planReport(w http.ResponseWriter, r *http.Request) error {
 	in := plan.ReportInput{Body: form.Body, Figures: map[int64]float64{}}
 	progress, perr := strconv.Atoi(strings.TrimSpace(form.Progress))
 	if perr != nil {
-		return s.renderItem(w, r, http.StatusBadRequest, &form, errs.Field("progress", "plan.error.progress_range"))
+		return s.renderItem(w, r, id, http.StatusBadRequest, itemForms{report: &form, reportErr: errs.Field("progress", "plan.error.progress_range")})
 	}
 	in.Progress = progress
 	for key, vals := range r.Form {
@@ -224,12 +247,12 @@ func (s *Site) planReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		tid, err := strconv.ParseInt(strings.TrimPrefix(key, "figure_"), 10, 64)
 		if err != nil {
-			return s.renderItem(w, r, http.StatusBadRequest, &form, errs.Field(key, "plan.error.figure_range"))
+			return s.renderItem(w, r, id, http.StatusBadRequest, itemForms{report: &form, reportErr: errs.Field(key, "plan.error.figure_range")})
 		}
 		form.Figures[tid] = vals[0]
 		v, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
 		if err != nil {
-			return s.renderItem(w, r, http.StatusBadRequest, &form, errs.Field(key, "plan.error.figure_range"))
+			return s.renderItem(w, r, id, http.StatusBadRequest, itemForms{report: &form, reportErr: errs.Field(key, "plan.error.figure_range")})
 		}
 		in.Figures[tid] = v
 	}
@@ -239,7 +262,7 @@ func (s *Site) planReport(w http.ResponseWriter, r *http.Request) error {
 				continue
 			}
 			if fh.Size > plan.MaxAttachmentBytes {
-				return s.renderItem(w, r, http.StatusRequestEntityTooLarge, &form, errs.E(errs.TooLarge, "plan.error.attachment_too_large", fh.Filename, plan.MaxAttachmentBytes>>20))
+				return s.renderItem(w, r, id, http.StatusRequestEntityTooLarge, itemForms{report: &form, reportErr: errs.E(errs.TooLarge, "plan.error.attachment_too_large", fh.Filename, plan.MaxAttachmentBytes>>20)})
 			}
 			f, err := fh.Open()
 			if err != nil {
@@ -256,9 +279,9 @@ func (s *Site) planReport(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cfg.Plan.SubmitReport(r.Context(), id, in); err != nil {
 		switch errs.KindOf(err) {
 		case errs.Invalid:
-			return s.renderItem(w, r, http.StatusBadRequest, &form, err)
+			return s.renderItem(w, r, id, http.StatusBadRequest, itemForms{report: &form, reportErr: err})
 		case errs.TooLarge:
-			return s.renderItem(w, r, http.StatusRequestEntityTooLarge, &form, err)
+			return s.renderItem(w, r, id, http.StatusRequestEntityTooLarge, itemForms{report: &form, reportErr: err})
 		}
 		return err
 	}
@@ -274,15 +297,24 @@ func (s *Site) planReview(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errs.Wrapf(errs.Invalid, err, "error.invalid")
 	}
+	before, err := s.cfg.Plan.Report(r.Context(), id)
+	if err != nil {
+		return err
+	}
 	var accept bool
+	comment := r.PostFormValue("comment")
 	switch r.PostFormValue("decision") {
 	case "accept":
 		accept = true
 	case "return":
 	default:
-		return errs.Field("decision", "plan.error.bad_decision")
+		return s.renderItem(w, r, before.ItemID, http.StatusBadRequest, itemForms{reviewID: id, comment: comment,
+			reviewErr: errs.Field("decision", "plan.error.bad_decision")})
 	}
-	rep, err := s.cfg.Plan.ReviewReport(r.Context(), id, accept, r.PostFormValue("comment"))
+	rep, err := s.cfg.Plan.ReviewReport(r.Context(), id, accept, comment)
+	if errs.Is(err, errs.Invalid) {
+		return s.renderItem(w, r, before.ItemID, http.StatusBadRequest, itemForms{reviewID: id, comment: comment, reviewErr: err})
+	}
 	if err != nil {
 		return err
 	}
@@ -352,6 +384,13 @@ func (s *Site) planWorklist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := worklistPage{basePage: b, OrgName: name(wl.OrgCode), OrgCode: wl.OrgCode, List: wl}
+	all, err := org.List(r.Context(), s.cfg.DB)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		p.Orgs = append(p.Orgs, orgRow{Code: o.Code, Name: o.Name(string(b.Lang))})
+	}
 	for _, wi := range wl.Items {
 		p.Items = append(p.Items, worklistRow{itemView: s.itemView(b, wi.Item, name), LeadHere: wi.Lead, LastReport: wi.LastReport})
 	}

@@ -780,8 +780,9 @@ func TestWorklist(t *testing.T) {
 		one(t, doc, `a[href="/plan/items/9#report-3"]`)
 		// Another organisation's worklist, by code.
 		doc = parse(t, s.get("/plan/worklist?org=fj-drc", gxt))
-		if v, _ := attr(one(t, doc, "input#org"), "value"); v != "fj-drc" {
-			t.Errorf("org field = %q", v)
+		one(t, doc, `select#org option[value="fj-drc"][selected]`)
+		if n := count(t, doc, `select#org option[selected]`); n != 1 {
+			t.Errorf("%d organisations selected, want 1", n)
 		}
 		one(t, doc, `label[for="org"]`)
 		// A resident is not an official.
@@ -841,6 +842,19 @@ func TestReportsOnlyForOfficials(t *testing.T) {
 		if n := count(t, parse(t, s.get("/plan/items/25", reviewer)), `form[action="/plan/reports/2/review"]`); n != 0 {
 			t.Error("an accepted report offers review again")
 		}
+		// Returning without a comment comes back to the item page, the error beside the comment
+		// box and the typed text kept; nothing changes.
+		before := s.lastAuditID()
+		w := s.post("/plan/reports/3/review", reviewer, url.Values{"decision": {"return"}, "comment": {"  "}})
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("return without comment: %d, want 400", w.Code)
+		}
+		doc = parse(t, w)
+		one(t, doc, `form[action="/plan/reports/3/review"] [role="alert"]#review-error-3`)
+		one(t, doc, `textarea#comment-3[aria-invalid="true"][aria-describedby="review-error-3"]`)
+		if got := s.auditSince(before); len(got) != 0 {
+			t.Errorf("a refused review changed something: %v", got)
+		}
 
 		// The JSON export carries reports only for officials.
 		for _, tc := range []struct {
@@ -859,7 +873,7 @@ func TestReportsOnlyForOfficials(t *testing.T) {
 				t.Errorf("export.json as %q: Cache-Control %q, want no-store", tc.as, cc)
 			}
 		}
-		w := s.get("/plan/export.xlsx", gxt)
+		w = s.get("/plan/export.xlsx", gxt)
 		if w.Code != http.StatusOK || !strings.Contains(w.Header().Get("Cache-Control"), "no-store") || !bytes.HasPrefix(w.Body.Bytes(), []byte("PK")) {
 			t.Errorf("export.xlsx: %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
 		}
