@@ -131,7 +131,7 @@ type itemPage struct {
 	ReviewID      int64
 	ReviewComment string
 	ReviewError   string
-	Saved       string
+	Saved         string
 }
 
 type reportForm struct {
