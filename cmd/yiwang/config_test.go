@@ -1,0 +1,80 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestResolvePrecedence checks that a setting comes from the flag, else the environment, else
+// the config file, else the default.
+func TestResolvePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "yiwang.toml")
+	if err := os.WriteFile(file, []byte("data = \"/from/file\"\naddr = \"127.0.0.1:9000\"\nlog_level = \"warn\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name              string
+		args              []string
+		env               map[string]string
+		data, addr, level string
+		wantErr           string
+	}{
+		{name: "defaults", data: "./data", addr: "127.0.0.1:8080", level: "info"},
+		{name: "file", args: []string{"--config", file}, data: "/from/file", addr: "127.0.0.1:9000", level: "warn"},
+		{name: "file from env", env: map[string]string{"YIWANG_CONFIG": file}, data: "/from/file", addr: "127.0.0.1:9000", level: "warn"},
+		{name: "env beats file", args: []string{"--config", file}, env: map[string]string{"YIWANG_DATA": "/from/env"},
+			data: "/from/env", addr: "127.0.0.1:9000", level: "warn"},
+		{name: "flag beats env and file", args: []string{"--config", file, "--data", "/from/flag"}, env: map[string]string{"YIWANG_DATA": "/from/env"},
+			data: "/from/flag", addr: "127.0.0.1:9000", level: "warn"},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "bad database URL", env: map[string]string{"YIWANG_DATABASE_URL": "mysql://x"}, wantErr: "postgres://"},
+		{name: "missing config file", args: []string{"--config", filepath.Join(dir, "none.toml")}, wantErr: "none.toml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hermetic(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var o options
+			fs := newFlagSet("serve", "serve", io.Discard)
+			commonFlags(fs, &o)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			err := resolve(fs, &o)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Data != tc.data || o.Addr != tc.addr || o.LogLevel != tc.level {
+				t.Errorf("data %q addr %q level %q, want %q %q %q", o.Data, o.Addr, o.LogLevel, tc.data, tc.addr, tc.level)
+			}
+		})
+	}
+}
+
+func TestConfigFileRejectsUnknownSetting(t *testing.T) {
+	hermetic(t)
+	file := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(file, []byte("datadir = \"/x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var o options
+	fs := newFlagSet("serve", "serve", io.Discard)
+	commonFlags(fs, &o)
+	if err := fs.Parse([]string{"--config", file}); err != nil {
+		t.Fatal(err)
+	}
+	if err := resolve(fs, &o); err == nil || !strings.Contains(err.Error(), `unknown setting "datadir"`) {
+		t.Errorf("err = %v, want unknown setting datadir", err)
+	}
+}
