@@ -291,6 +291,27 @@ var scenarios = []scenario{
 	{name: "deadline: non-numeric item", method: "PUT", url: "/api/v1/plan/items/abc/deadline", as: reviewer, body: `{"deadline":"2026-06-30"}`,
 		status: 404, want: map[string]any{"error.kind": "not_found"}},
 
+	// Assignments: item (七) names only 省直有關單位, so the digital office answers for it
+	// until it names the departments concerned.
+	{name: "assign: anonymous", method: "PUT", url: "/api/v1/plan/items/7/assignments/fj-finance", body: `{"lead":true}`, status: 401,
+		want: unauthenticated},
+	{name: "assign: not a reviewer", method: "PUT", url: "/api/v1/plan/items/7/assignments/fj-finance", as: gxt, body: `{"lead":true}`,
+		status: 403, want: errWant("forbidden", zh("plan.error.not_reviewer"))},
+	{name: "assign: unknown organisation", method: "PUT", url: "/api/v1/plan/items/7/assignments/no-such-org", as: reviewer, body: `{"lead":true}`,
+		status: 400, want: fieldErr("org_code", zh("error.org_not_found", "no-such-org"))},
+	{name: "assign: lead", method: "PUT", url: "/api/v1/plan/items/7/assignments/fj-finance", as: reviewer, body: `{"lead":true}`,
+		status: 200, want: map[string]any{"assigned.#": 2, "assigned.0.org_code": "fj-finance", "assigned.0.lead": true,
+			"assigned.1.org_code": "fj-digital-office", "assigned.1.lead": false},
+		audit: []string{"plan.item.assigned"}},
+	{name: "assign: the department now reports", method: "GET", url: "/api/v1/plan/worklist?org=fj-finance", as: reviewer, status: 200,
+		want: map[string]any{"items.#": 1, "items.0.item.id": 7, "items.0.lead": true}},
+	{name: "unassign: the coordinator", method: "DELETE", url: "/api/v1/plan/items/7/assignments/fj-digital-office", as: reviewer,
+		status: 200, want: map[string]any{"assigned.#": 1, "assigned.0.org_code": "fj-finance"}, audit: []string{"plan.item.unassigned"}},
+	{name: "unassign: not assigned", method: "DELETE", url: "/api/v1/plan/items/7/assignments/fj-drc", as: reviewer,
+		status: 404, want: errWant("not_found", zh("plan.error.not_assigned", "fj-drc"))},
+	{name: "unassign: the last unit", method: "DELETE", url: "/api/v1/plan/items/7/assignments/fj-finance", as: reviewer,
+		status: 409, want: errWant("conflict", zh("plan.error.last_assignment"))},
+
 	// The working-day calendar.
 	{name: "calendar: days", method: "GET", url: "/api/v1/calendar/days?from=2026-03-02&to=2026-03-08", status: 200,
 		want: map[string]any{"#": 7, "0.day": "2026-03-02", "0.working": true, "6.day": "2026-03-08", "6.working": false}},

@@ -108,6 +108,15 @@ func (a *API) installPlan(srv *httpserver.Server) {
 	a.route(srv, operation{Method: "PUT", Path: "/api/v1/plan/items/{id}/deadline", ID: "setPlanItemDeadline", Tag: tag, Auth: true,
 		Summary: "Set an item's deadline (digital office reviewers)", Params: []param{idParam("id", "item id")},
 		Body: obj(map[string]any{"deadline": str("YYYY-MM-DD")}, "deadline"), Response: ref("PlanItem")}, a.planDeadline)
+	orgParam := param{Name: "org", In: "path", Required: true, Description: "organisation code", Schema: map[string]any{"type": "string"}}
+	a.route(srv, operation{Method: "PUT", Path: "/api/v1/plan/items/{id}/assignments/{org}", ID: "assignPlanItem", Tag: tag, Auth: true,
+		Summary:  "Make an organisation answer for an item, as lead or supporting unit (digital office reviewers)",
+		Params:   []param{idParam("id", "item id"), orgParam},
+		Body:     obj(map[string]any{"lead": boolean("make it the lead unit; the previous lead becomes supporting")}),
+		Response: ref("PlanItem")}, a.planAssign)
+	a.route(srv, operation{Method: "DELETE", Path: "/api/v1/plan/items/{id}/assignments/{org}", ID: "unassignPlanItem", Tag: tag, Auth: true,
+		Summary: "Stop an organisation answering for an item; an item keeps at least one (digital office reviewers)",
+		Params:  []param{idParam("id", "item id"), orgParam}, Response: ref("PlanItem")}, a.planUnassign)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/assessment", ID: "getPlanAssessment", Tag: tag,
 		Summary: "Assessment of the latest plan: totals, by section, by unit, targets reached",
 		Response: obj(map[string]any{"totals": ref("PlanTotals"), "sections": arr(map[string]any{}), "units": arr(map[string]any{}),
@@ -281,6 +290,42 @@ func (a *API) planDeadline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.cfg.Plan.SetDeadline(r.Context(), id, req.Deadline); err != nil {
+		return err
+	}
+	it, err := a.cfg.Plan.Item(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (a *API) planAssign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Lead bool `json:"lead"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := a.cfg.Plan.Assign(r.Context(), id, r.PathValue("org"), req.Lead); err != nil {
+		return err
+	}
+	it, err := a.cfg.Plan.Item(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, it)
+}
+
+func (a *API) planUnassign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Plan.Unassign(r.Context(), id, r.PathValue("org")); err != nil {
 		return err
 	}
 	it, err := a.cfg.Plan.Item(r.Context(), id)

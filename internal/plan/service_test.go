@@ -1394,3 +1394,77 @@ func BenchmarkAssess(b *testing.B) {
 		}
 	}
 }
+
+// TestAssign covers the coordinator naming the organisations behind a collective unit: who may,
+// what is refused, and that every change is audited with an event while refusals change nothing.
+func TestAssign(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		f.importSeed(t)
+		seven := f.item(t, 7)
+		if got := seven.Assigned; len(got) != 1 || got[0].OrgCode != plan.DefaultCoordinator || !got[0].Lead {
+			t.Fatalf("item 7 starts assigned to %+v, want the coordinator as lead", got)
+		}
+		for _, tc := range []struct {
+			name  string
+			p     principal.Principal
+			org   string
+			kind  errs.Kind
+			field string
+		}{
+			{"anonymous", anonymous, "fj-finance", errs.Unauthenticated, ""},
+			{"a department", miitOfficer, "fj-finance", errs.Forbidden, ""},
+			{"office official without role", officeOfficial, "fj-finance", errs.Forbidden, ""},
+			{"unknown organisation", officeReviewer, "no-such-org", errs.Invalid, "org_code"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := f.snapshot(t)
+				checkErr(t, f.svc.Assign(f.as(tc.p), seven.ID, tc.org, true), tc.kind, tc.field)
+				if f.snapshot(t) != before {
+					t.Error("a refused assignment changed the plan")
+				}
+			})
+		}
+		checkErr(t, f.svc.Assign(f.as(officeReviewer), 999999, "fj-finance", true), errs.NotFound, "")
+
+		checkErr(t, f.svc.Assign(f.as(officeReviewer), seven.ID, "fj-finance", true), "", "")
+		checkErr(t, f.svc.Assign(f.as(officeAdmin), seven.ID, "fj-hrss", false), "", "")
+		got := f.item(t, 7).Assigned
+		want := []plan.Assign{{OrgCode: "fj-finance", Lead: true}, {OrgCode: plan.DefaultCoordinator}, {OrgCode: "fj-hrss"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("assignments mismatch (-want +got):\n%s", diff)
+		}
+		// Assigning again as it is changes nothing.
+		n := len(f.auditOf(t, "plan_item", seven.ID))
+		checkErr(t, f.svc.Assign(f.as(officeReviewer), seven.ID, "fj-finance", true), "", "")
+		if len(f.auditOf(t, "plan_item", seven.ID)) != n {
+			t.Error("a no-op assignment was audited")
+		}
+		// The department now reports on it.
+		finance := principal.Principal{Kind: principal.Official, AccountID: 41, Login: "czt.officer", OrgCode: "fj-finance"}
+		f.submit(t, finance, 7, plan.ReportInput{Progress: 20})
+
+		checkErr(t, f.svc.Unassign(f.as(officeReviewer), seven.ID, plan.DefaultCoordinator), "", "")
+		checkErr(t, f.svc.Unassign(f.as(officeReviewer), seven.ID, "fj-drc"), errs.NotFound, "")
+		checkErr(t, f.svc.Unassign(f.as(officeReviewer), seven.ID, "fj-hrss"), "", "")
+		checkErr(t, f.svc.Unassign(f.as(officeReviewer), seven.ID, "fj-finance"), errs.Conflict, "")
+		if got := f.item(t, 7).Assigned; len(got) != 1 || got[0].OrgCode != "fj-finance" {
+			t.Errorf("after removals item 7 is assigned to %+v", got)
+		}
+		wantActions := []string{"plan.item.assigned", "plan.item.assigned", "plan.item.unassigned", "plan.item.unassigned"}
+		if diff := cmp.Diff(wantActions, actions(f.auditOf(t, "plan_item", seven.ID))); diff != "" {
+			t.Errorf("audit mismatch (-want +got):\n%s", diff)
+		}
+		var assigned, unassigned int
+		for _, topic := range f.topics(t) {
+			switch topic {
+			case "plan.item.assigned":
+				assigned++
+			case "plan.item.unassigned":
+				unassigned++
+			}
+		}
+		if assigned != 2 || unassigned != 2 {
+			t.Errorf("events: %d assigned, %d unassigned, want 2 and 2", assigned, unassigned)
+		}
+	})
+}

@@ -23,6 +23,8 @@ func (s *Site) installPlan(srv *httpserver.Server) {
 	srv.Handle("POST /plan/items/{id}/reports", s.planReport, httpserver.MaxBody(plan.MaxAttachments*plan.MaxAttachmentBytes+(1<<20)))
 	srv.Handle("POST /plan/items/{id}/deadline", s.planDeadline)
 	srv.Handle("POST /plan/reports/{id}/review", s.planReview)
+	srv.Handle("POST /plan/items/{id}/assignments", s.planAssign)
+	srv.Handle("POST /plan/items/{id}/assignments/{org}/remove", s.planUnassign)
 	srv.Handle("GET /plan/reports/{id}/attachments/{sha}", s.planAttachment)
 	srv.Handle("GET /plan/worklist", s.planWorklist)
 	srv.Handle("GET /plan/dashboard", s.planDashboard)
@@ -131,6 +133,11 @@ type itemPage struct {
 	ReviewID      int64
 	ReviewComment string
 	ReviewError   string
+	// For the coordinator: who answers for the item, the organisations to choose from, and a
+	// failed change's message.
+	Assigned    []assignedView
+	Orgs        []orgRow
+	AssignError string
 	Saved         string
 }
 
@@ -148,6 +155,7 @@ type itemForms struct {
 	reviewID  int64
 	comment   string
 	reviewErr error
+	assignErr error
 }
 
 func (s *Site) planItem(w http.ResponseWriter, r *http.Request) error {
@@ -194,6 +202,25 @@ func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, id int64, stat
 			p.FieldErrors = map[string]string{pe.Field: msg}
 		}
 		p.FormError = msg
+	}
+	if p.CanReview {
+		for _, a := range it.Assigned {
+			p.Assigned = append(p.Assigned, assignedView{Code: a.OrgCode, Name: name(a.OrgCode), Lead: a.Lead})
+		}
+		all, err := org.List(r.Context(), s.cfg.DB)
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
+			p.Orgs = append(p.Orgs, orgRow{Code: o.Code, Name: o.Name(string(b.Lang))})
+		}
+	}
+	if f.assignErr != nil {
+		pe := errs.Public(f.assignErr)
+		p.AssignError = pe.Message
+		if i18n.Has(pe.Message) {
+			p.AssignError = b.T(pe.Message, pe.Args...)
+		}
 	}
 	if f.reviewErr != nil {
 		pe := errs.Public(f.reviewErr)
@@ -320,6 +347,43 @@ func (s *Site) planReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/plan/items/"+strconv.FormatInt(rep.ItemID, 10)+"?saved=review#reports", http.StatusSeeOther)
 	return nil
+}
+
+type assignedView struct {
+	Code, Name string
+	Lead       bool
+}
+
+func (s *Site) planAssign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.Wrapf(errs.Invalid, err, "error.invalid")
+	}
+	return s.afterAssign(w, r, id, s.cfg.Plan.Assign(r.Context(), id, r.PostFormValue("org"), r.PostFormValue("lead") == "1"))
+}
+
+func (s *Site) planUnassign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return s.afterAssign(w, r, id, s.cfg.Plan.Unassign(r.Context(), id, r.PathValue("org")))
+}
+
+// afterAssign shows the item again: with the message beside the form when the change was
+// refused for its content, through the error page when the principal may not make it.
+func (s *Site) afterAssign(w http.ResponseWriter, r *http.Request, id int64, err error) error {
+	switch errs.KindOf(err) {
+	case "":
+		http.Redirect(w, r, "/plan/items/"+strconv.FormatInt(id, 10)+"?saved=assignment#assignments", http.StatusSeeOther)
+		return nil
+	case errs.Invalid, errs.Conflict:
+		return s.renderItem(w, r, id, httpserver.Status(errs.KindOf(err)), itemForms{assignErr: err})
+	}
+	return err
 }
 
 func (s *Site) planDeadline(w http.ResponseWriter, r *http.Request) error {

@@ -842,10 +842,29 @@ func TestReportsOnlyForOfficials(t *testing.T) {
 		if n := count(t, parse(t, s.get("/plan/items/25", reviewer)), `form[action="/plan/reports/2/review"]`); n != 0 {
 			t.Error("an accepted report offers review again")
 		}
+		// The coordinator names the departments behind 省直有關單位 on item 7.
+		if w := s.post("/plan/items/7/assignments", gxt, url.Values{"org": {"fj-finance"}, "lead": {"1"}}); w.Code != http.StatusForbidden {
+			t.Errorf("a department assigning: %d, want 403", w.Code)
+		}
+		if w := s.post("/plan/items/7/assignments", reviewer, url.Values{"org": {"fj-finance"}, "lead": {"1"}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("assign: %d, want 303", w.Code)
+		}
+		if w := s.post("/plan/items/7/assignments/fj-digital-office/remove", reviewer, nil); w.Code != http.StatusSeeOther {
+			t.Fatalf("unassign: %d, want 303", w.Code)
+		}
+		doc = parse(t, s.get("/plan/items/7", reviewer))
+		one(t, doc, `form[action="/plan/items/7/assignments/fj-finance/remove"]`)
+		one(t, doc, `select#assign-org option[value="fj-hrss"]`)
+		w := s.post("/plan/items/7/assignments/fj-finance/remove", reviewer, nil)
+		if w.Code != http.StatusConflict {
+			t.Fatalf("removing the last unit: %d, want 409", w.Code)
+		}
+		one(t, parse(t, w), `#assign-error[role="alert"]`)
+
 		// Returning without a comment comes back to the item page, the error beside the comment
 		// box and the typed text kept; nothing changes.
 		before := s.lastAuditID()
-		w := s.post("/plan/reports/3/review", reviewer, url.Values{"decision": {"return"}, "comment": {"  "}})
+		w = s.post("/plan/reports/3/review", reviewer, url.Values{"decision": {"return"}, "comment": {"  "}})
 		if w.Code != http.StatusBadRequest {
 			t.Fatalf("return without comment: %d, want 400", w.Code)
 		}
