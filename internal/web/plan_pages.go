@@ -138,7 +138,7 @@ type itemPage struct {
 	Assigned    []assignedView
 	Orgs        []orgRow
 	AssignError string
-	Saved         string
+	Saved       string
 }
 
 type reportForm struct {
