@@ -27,6 +27,8 @@ type Config struct {
 	DB      *store.DB
 	Logger  *slog.Logger
 	NATSURL string
+	// NATSOptions tune the JetStream publisher (stream name, subject prefix…).
+	NATSOptions []events.NATSOption
 	// Production marks cookies Secure and sends HSTS (users reach the site over HTTPS).
 	Production bool
 	// Demo seeds demo data and shows demo hints.
@@ -61,21 +63,28 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), logger: cfg.Logger}
-	if cfg.Demo {
-		res, err := demo.Seed(ctx, cfg.DB, cal)
-		if err != nil {
-			return nil, err
-		}
-		a.DemoResult = &res
-	}
 	a.Dispatcher = events.NewDispatcher(cfg.DB, events.Options{Logger: cfg.Logger})
 	// Wake the dispatcher after each commit instead of waiting for its next poll.
 	cfg.DB.OnCommit(a.Dispatcher.Notify)
 	if cfg.NATSURL != "" {
-		if a.nats, err = events.NewNATSPublisher(ctx, cfg.NATSURL, events.WithNATSLogger(cfg.Logger)); err != nil {
+		opts := append([]events.NATSOption{events.WithNATSLogger(cfg.Logger)}, cfg.NATSOptions...)
+		if a.nats, err = events.NewNATSPublisher(ctx, cfg.NATSURL, opts...); err != nil {
 			return nil, fmt.Errorf("NATS at %s: %w", cfg.NATSURL, err)
 		}
 		a.nats.Attach(a.Dispatcher)
+	}
+	// Consumers are registered before anything is seeded, so that they receive its events.
+	if err := a.Dispatcher.Register(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if cfg.Demo {
+		res, err := demo.Seed(ctx, cfg.DB, cal)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.DemoResult = &res
 	}
 	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Logger: cfg.Logger, Secure: cfg.Production, Demo: cfg.Demo})
 	if err != nil {
