@@ -24,6 +24,8 @@ Usage:
   yiwang plan import [--data DIR] FILE             import a provincial work-plan document
   yiwang plan export [--data DIR] [--format json|xlsx] [--out FILE]
                                                    write the whole plan with units, targets and progress
+  yiwang account create [--data DIR] --login LOGIN --name NAME --org CODE [--roles ROLE,…] < password
+                                                   create an official's account (the first administrator)
   yiwang version                                   print the version
 
 Every command that touches data takes the same --data DIR / --database-url URL options, so
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, rest, stdout, stderr)
 	case "plan":
 		return cmdPlan(ctx, rest, stdout, stderr)
+	case "account":
+		return cmdAccount(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "yiwang", version())
 		return nil
