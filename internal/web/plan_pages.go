@@ -74,6 +74,7 @@ type documentPage struct {
 	Sections  []sectionView
 	Documents []plan.Document
 	Totals    plan.Totals
+	Revisions []plan.Revision
 }
 
 func (s *Site) planDocument(w http.ResponseWriter, r *http.Request) error {
@@ -101,6 +102,9 @@ func (s *Site) planDocument(w http.ResponseWriter, r *http.Request) error {
 		p.Sections = append(p.Sections, sv)
 	}
 	if p.Documents, err = s.cfg.Plan.Documents(r.Context()); err != nil {
+		return err
+	}
+	if p.Revisions, err = s.cfg.Plan.Revisions(r.Context(), a.Document.ID); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "plan/document", p)

@@ -487,6 +487,12 @@ func TestPagesInEveryLanguage(t *testing.T) {
 					if c := cookie(w, i18n.CookieName); c == nil || c.Value != string(lang) {
 						t.Errorf("?lang=%s did not set the lang cookie: %v", lang, c)
 					}
+					if strings.HasPrefix(p.path, "/plan/documents") || p.path == "/plan" {
+						// The import history: the demo's one import.
+						if n := count(t, doc, `details#revisions ol li`); n != 1 {
+							t.Errorf("%d revisions listed, want 1", n)
+						}
+					}
 				})
 			}
 		}
