@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -69,7 +70,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.NATSURL != "" {
 		opts := append([]events.NATSOption{events.WithNATSLogger(cfg.Logger)}, cfg.NATSOptions...)
 		if a.nats, err = events.NewNATSPublisher(ctx, cfg.NATSURL, opts...); err != nil {
-			return nil, fmt.Errorf("NATS at %s: %w", cfg.NATSURL, err)
+			return nil, fmt.Errorf("NATS at %s: %w", redact(cfg.NATSURL), err)
 		}
 		a.nats.Attach(a.Dispatcher)
 	}
@@ -142,4 +143,13 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 	cancel()
 	wg.Wait()
 	return err
+}
+
+// redact hides the password of a server URL so that it can be shown.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return p.Redacted()
 }
