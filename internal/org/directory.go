@@ -46,6 +46,26 @@ type dirEntry struct {
 	hans, hant, en string
 	region         string // RegionFujian when empty
 	aliases        []string
+	groups         []string // classes of unit documents name collectively, e.g. GroupTelecomOperators
+}
+
+// Groups of organisations that documents name collectively.
+const (
+	// GroupTelecomOperators is what 各電信運營商 stands for.
+	GroupTelecomOperators = "telecom-operators"
+)
+
+// Members returns the codes of the directory's organisations in group, in directory order.
+func Members(group string) []string {
+	var out []string
+	for _, e := range directoryEntries {
+		for _, g := range e.groups {
+			if g == group {
+				out = append(out, e.code)
+			}
+		}
+	}
+	return out
 }
 
 var directoryEntries = []dirEntry{
@@ -241,13 +261,13 @@ var directoryEntries = []dirEntry{
 	// The telecom operators that 各電信運營商 stands for.
 	{code: "fj-china-telecom", kind: Enterprise,
 		hans: "中国电信股份有限公司福建分公司", hant: "中國電信股份有限公司福建分公司", en: "China Telecom Fujian Branch",
-		aliases: []string{"福建电信", "福建電信", "中国电信福建公司", "中國電信福建公司"}},
+		aliases: []string{"福建电信", "福建電信", "中国电信福建公司", "中國電信福建公司"}, groups: []string{GroupTelecomOperators}},
 	{code: "fj-china-mobile", kind: Enterprise,
 		hans: "中国移动通信集团福建有限公司", hant: "中國移動通信集團福建有限公司", en: "China Mobile Group Fujian Co., Ltd.",
-		aliases: []string{"福建移动", "福建移動", "中国移动福建公司", "中國移動福建公司"}},
+		aliases: []string{"福建移动", "福建移動", "中国移动福建公司", "中國移動福建公司"}, groups: []string{GroupTelecomOperators}},
 	{code: "fj-china-unicom", kind: Enterprise,
 		hans: "中国联合网络通信有限公司福建省分公司", hant: "中國聯合網絡通信有限公司福建省分公司", en: "China Unicom Fujian Branch",
-		aliases: []string{"福建联通", "福建聯通", "中国联通福建省分公司", "中國聯通福建省分公司"}},
+		aliases: []string{"福建联通", "福建聯通", "中国联通福建省分公司", "中國聯通福建省分公司"}, groups: []string{GroupTelecomOperators}},
 
 	// The nine cities and Pingtan, the "1+10" the plan assigns as 各設區市人民政府、平潭綜合實驗區管委會.
 	{code: "city-fuzhou", parent: "fj-gov", kind: City, region: "350100",

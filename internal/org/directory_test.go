@@ -203,3 +203,19 @@ func TestDirectorySeed(t *testing.T) {
 		}
 	})
 }
+
+func TestMembers(t *testing.T) {
+	got := org.Members(org.GroupTelecomOperators)
+	want := []string{"fj-china-telecom", "fj-china-mobile", "fj-china-unicom"}
+	if len(got) != len(want) {
+		t.Fatalf("Members(%q) = %v, want %v", org.GroupTelecomOperators, got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Members(%q) = %v, want %v", org.GroupTelecomOperators, got, want)
+		}
+	}
+	if got := org.Members("no-such-group"); got != nil {
+		t.Errorf("unknown group has members %v", got)
+	}
+}

@@ -76,7 +76,17 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 			cities = append(cities, o.Code)
 		}
 	}
-	as := assigner{matcher: matcher, cities: cities, coordinator: s.coordinator}
+	stored := map[string]bool{}
+	for _, o := range orgs {
+		stored[o.Code] = true
+	}
+	var operators []string
+	for _, c := range org.Members(org.GroupTelecomOperators) {
+		if stored[c] {
+			operators = append(operators, c)
+		}
+	}
+	as := assigner{matcher: matcher, cities: cities, operators: operators, coordinator: s.coordinator}
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
 	res = &ImportResult{Number: doc.Number, Title: doc.Title, Sections: len(doc.Sections), Items: len(doc.Items()),
@@ -208,6 +218,7 @@ func writeDamage(ctx context.Context, tx *store.Tx, itemID int64, ordinal int, d
 type assigner struct {
 	matcher     *org.Matcher
 	cities      []string // every city government, for 各設區市人民政府
+	operators   []string // the telecom operators, for 各電信運營商
 	coordinator string   // leads items that name no organisation
 }
 
@@ -233,8 +244,13 @@ func writeUnits(ctx context.Context, tx *store.Tx, itemID int64, it ParsedItem, 
 				code = &c
 				assign(c, u.Lead && gi == 0)
 			}
-			if u.Collective == CityGovernments {
+			switch u.Collective {
+			case CityGovernments:
 				for _, c := range cities {
+					assign(c, false)
+				}
+			case TelecomOperators:
+				for _, c := range as.operators {
 					assign(c, false)
 				}
 			}

@@ -309,6 +309,17 @@ func TestImportSeed(t *testing.T) {
 		if diff := cmp.Diff(wantAssigned, assigned); diff != "" {
 			t.Errorf("item 12 assignments mismatch (-want +got):\n%s", diff)
 		}
+		// 各電信運營商 on item 25 stands for the three operators of the directory.
+		var operators []string
+		for _, a := range f.item(t, 25).Assigned {
+			if strings.HasPrefix(a.OrgCode, "fj-china-") {
+				operators = append(operators, a.OrgCode)
+			}
+		}
+		sort.Strings(operators)
+		if diff := cmp.Diff([]string{"fj-china-mobile", "fj-china-telecom", "fj-china-unicom"}, operators); diff != "" {
+			t.Errorf("item 25 operators mismatch (-want +got):\n%s", diff)
+		}
 
 		leads := map[int]string{}
 		for _, ordinal := range []int{1, 5, 7, 12, 23, 25, 31, 34} {
