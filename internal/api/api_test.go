@@ -106,12 +106,35 @@ var (
 
 // scenarios run in order against one platform per engine: later ones see what earlier ones
 // changed (the report submitted in "submit: responsible official" is reviewed further down).
+var textPlain = map[string]string{"Content-Type": "text/plain; charset=utf-8"}
+
 var scenarios = []scenario{
 	// The OpenAPI document and public reads.
 	{name: "openapi document", method: "GET", url: "/api/openapi.json", status: 200,
 		want: map[string]any{"openapi": "3.1.0", "info.title": present, "paths./api/v1/plan/items/{id}.get.operationId": "getPlanItem"}},
 	{name: "orgs: public", method: "GET", url: "/api/v1/orgs", status: 200,
 		want: map[string]any{"#": float64(len(org.Directory())), "0.code": present, "0.name_en": present}},
+	// Importing a plan over HTTP (digital office administrators only).
+	{name: "import: anonymous", method: "POST", url: "/api/v1/plan/documents", body: "x", header: textPlain, status: 401, want: unauthenticated},
+	{name: "import: a department", method: "POST", url: "/api/v1/plan/documents", as: gxt, body: string(demo.PlanText), header: textPlain,
+		status: 403, want: errWant("forbidden", zh("plan.error.import_forbidden"))},
+	{name: "import: a reviewer is no administrator", method: "POST", url: "/api/v1/plan/documents", as: reviewer, body: string(demo.PlanText),
+		header: textPlain, status: 403, want: errWant("forbidden", zh("plan.error.import_forbidden"))},
+	{name: "import: the same plan again", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin", body: string(demo.PlanText),
+		header: textPlain, status: 200, want: map[string]any{"unchanged": true, "revision": 1, "items": 34, "damage.#": 2}},
+	{name: "import: not a plan", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin", body: "hello\nworld\n", header: textPlain,
+		status: 400, want: map[string]any{"error.kind": "invalid"}},
+	{name: "import: empty", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin", body: "", header: textPlain,
+		status: 400, want: map[string]any{"error.kind": "invalid"}},
+	{name: "import: binary", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin", body: "\x89PNG\r\n\x1a\n\x00\x00", header: textPlain,
+		status: 400, want: map[string]any{"error.kind": "invalid"}},
+	{name: "import: 50 MB", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin", body: "x", header: textPlain,
+		prepare: func(r *http.Request) { r.ContentLength = 50 << 20 }, status: 413, want: errWant("too_large", zh("error.too_large"))},
+	{name: "import: over the limit without a declared length", method: "POST", url: "/api/v1/plan/documents", as: "szb.admin",
+		body: strings.Repeat("閩", 3<<20), header: textPlain, prepare: func(r *http.Request) { r.ContentLength = -1 },
+		status: 413, want: errWant("too_large", zh("plan.error.document_too_large", 8))},
+	{name: "import: nothing changed by the refusals", method: "GET", url: "/api/v1/plan/documents/1/revisions", status: 200,
+		want: map[string]any{"#": 1}},
 	{name: "documents: public list", method: "GET", url: "/api/v1/plan/documents", status: 200,
 		want: map[string]any{"#": 1, "0.id": 1, "0.number": "閩政辦〔2021〕26號", "0.revision": 1, "0.sections.0": absent}},
 	{name: "documents: latest", method: "GET", url: "/api/v1/plan/documents/latest", status: 200,

@@ -14,6 +14,7 @@ type operation struct {
 	Tag          string
 	Params       []param
 	Body         map[string]any // request body schema, nil if none
+	RawBody      string         // media type of a body that is not JSON (the body is the document itself)
 	Response     map[string]any // 200/201 response schema
 	Status       int            // success status; 200 if zero
 	Auth         bool           // needs a signed-in principal
@@ -136,6 +137,10 @@ func (o *openAPI) json() []byte {
 		}
 		if params != nil {
 			m["parameters"] = params
+		}
+		if op.RawBody != "" {
+			m["requestBody"] = map[string]any{"required": true, "content": map[string]any{op.RawBody: map[string]any{"schema": map[string]any{"type": "string"}}}}
+			responses["413"] = errResponse("the body is larger than the limit")
 		}
 		if op.Body != nil {
 			m["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": op.Body}}}

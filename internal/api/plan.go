@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
 // schemas are the named components of the OpenAPI document.
@@ -76,6 +78,14 @@ func (a *API) installPlan(srv *httpserver.Server) {
 	const tag = "plan"
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/documents", ID: "listPlanDocuments", Tag: tag,
 		Summary: "List imported work plans, newest first", Response: arr(ref("PlanDocumentSummary"))}, a.planDocuments)
+	a.route(srv, operation{Method: "POST", Path: "/api/v1/plan/documents", ID: "importPlan", Tag: tag, Auth: true, Status: http.StatusCreated,
+		Summary: "Import a work-plan document (digital office administrators): the body is the document as UTF-8 text. " +
+			"201 when created, 200 when unchanged or revised; the result lists changes, unmatched units and damaged text.",
+		RawBody: "text/plain",
+		Response: obj(map[string]any{"document_id": integer(""), "number": str(""), "title": str(""), "revision": integer(""),
+			"created": boolean(""), "unchanged": boolean(""), "sections": integer(""), "items": integer(""), "targets": integer(""),
+			"changes": arr(map[string]any{"type": "object"}), "unmatched_units": arr(str("")), "damage": arr(map[string]any{"type": "object"})})},
+		a.planImport, httpserver.MaxBody(plan.MaxDocumentSize+1))
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/documents/latest", ID: "getLatestPlan", Tag: tag,
 		Summary: "The most recently issued plan with sections, items, units, targets and progress", Response: ref("PlanDocument")}, a.planLatest)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/plan/documents/{id}", ID: "getPlanDocument", Tag: tag,
@@ -142,6 +152,32 @@ func (a *API) planDocuments(w http.ResponseWriter, r *http.Request) error {
 		ds[i].Sections = nil
 	}
 	return writeJSON(w, http.StatusOK, ds)
+}
+
+func (a *API) planImport(w http.ResponseWriter, r *http.Request) error {
+	// Check who asks before reading a body that may be large.
+	if p := principal.From(r.Context()); !p.Authenticated() {
+		return errs.E(errs.Unauthenticated, "error.unauthenticated")
+	} else if !a.cfg.Plan.CanImport(p) {
+		return errs.E(errs.Forbidden, "plan.error.import_forbidden")
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errs.E(errs.TooLarge, "plan.error.document_too_large", plan.MaxDocumentSize>>20)
+		}
+		return errs.Wrapf(errs.Invalid, err, "error.invalid")
+	}
+	res, err := a.cfg.Plan.Import(r.Context(), data)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, res)
 }
 
 func (a *API) planLatest(w http.ResponseWriter, r *http.Request) error {

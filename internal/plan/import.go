@@ -55,7 +55,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 	if !p.Authenticated() {
 		return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
 	}
-	if p.Kind != principal.System && !(p.IsOfficial(s.coordinator) && p.HasRole(principal.RoleAdministrator)) {
+	if !s.CanImport(p) {
 		return nil, errs.E(errs.Forbidden, "plan.error.import_forbidden")
 	}
 	doc, err := Parse(data)
@@ -178,6 +178,12 @@ func (s *Service) Import(ctx context.Context, data []byte) (res *ImportResult, e
 		return nil, err
 	}
 	return res, nil
+}
+
+// CanImport reports whether p may import plans: the coordinating organisation's administrators
+// and Yiwang itself.
+func (s *Service) CanImport(p principal.Principal) bool {
+	return p.Kind == principal.System || (p.IsOfficial(s.coordinator) && p.HasRole(principal.RoleAdministrator))
 }
 
 // insertItem stores one parsed item with its units, assignments, targets and damage.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io"
 	"net/http"
@@ -26,6 +27,9 @@ func (s *Site) installPlan(srv *httpserver.Server) {
 	srv.Handle("POST /plan/items/{id}/assignments", s.planAssign)
 	srv.Handle("POST /plan/items/{id}/assignments/{org}/remove", s.planUnassign)
 	srv.Handle("GET /plan/reports/{id}/attachments/{sha}", s.planAttachment)
+	srv.Handle("GET /plan/import", s.planImportForm)
+	// Room for a file just over the limit, so that the page can say what is wrong with it.
+	srv.Handle("POST /plan/import", s.planImport, httpserver.MaxBody(2*plan.MaxDocumentSize))
 	srv.Handle("GET /plan/worklist", s.planWorklist)
 	srv.Handle("GET /plan/dashboard", s.planDashboard)
 	srv.Handle("GET /plan/export.json", s.planExportJSON)
@@ -75,6 +79,7 @@ type documentPage struct {
 	Documents []plan.Document
 	Totals    plan.Totals
 	Revisions []plan.Revision
+	CanImport bool
 }
 
 func (s *Site) planDocument(w http.ResponseWriter, r *http.Request) error {
@@ -89,7 +94,8 @@ func (s *Site) planDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := documentPage{basePage: s.newBase(w, r, "plan.document_title", a.Document.Title), Doc: a.Document, Totals: a.Totals}
+	p := documentPage{basePage: s.newBase(w, r, "plan.document_title", a.Document.Title), Doc: a.Document, Totals: a.Totals,
+		CanImport: s.cfg.Plan.CanImport(principal.From(r.Context()))}
 	name, err := s.orgs.namer(r, p.Lang)
 	if err != nil {
 		return err
@@ -351,6 +357,70 @@ func (s *Site) planReview(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/plan/items/"+strconv.FormatInt(rep.ItemID, 10)+"?saved=review#reports", http.StatusSeeOther)
 	return nil
+}
+
+type importPage struct {
+	basePage
+	Result *plan.ImportResult
+	Error  string
+}
+
+// mayImport refuses the public and anyone but the coordinator's administrators.
+func (s *Site) mayImport(r *http.Request) error {
+	p := principal.From(r.Context())
+	if !p.Authenticated() {
+		return errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if !s.cfg.Plan.CanImport(p) {
+		return errs.E(errs.Forbidden, "plan.error.import_forbidden")
+	}
+	return nil
+}
+
+func (s *Site) planImportForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.mayImport(r); err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "plan/import", importPage{basePage: s.newBase(w, r, "plan.import_heading")})
+}
+
+// planImport imports an uploaded plan and shows what the import did, or why it was refused.
+func (s *Site) planImport(w http.ResponseWriter, r *http.Request) error {
+	if err := s.mayImport(r); err != nil {
+		return err
+	}
+	p := importPage{basePage: s.newBase(w, r, "plan.import_heading")}
+	fail := func(status int, err error) error {
+		pe := errs.Public(err)
+		p.Error = pe.Message
+		if i18n.Has(pe.Message) {
+			p.Error = p.T(pe.Message, pe.Args...)
+		}
+		return s.render(w, status, "plan/import", p)
+	}
+	f, _, err := r.FormFile("document")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, errs.E(errs.TooLarge, "plan.error.document_too_large", plan.MaxDocumentSize>>20))
+		}
+		return fail(http.StatusBadRequest, errs.Field("document", "plan.error.import_no_file"))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, plan.MaxDocumentSize+1))
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.Plan.Import(r.Context(), data)
+	switch k := errs.KindOf(err); k {
+	case "":
+	case errs.Invalid, errs.TooLarge, errs.Conflict:
+		return fail(httpserver.Status(k), err)
+	default:
+		return err
+	}
+	p.Result = res
+	return s.render(w, http.StatusOK, "plan/import", p)
 }
 
 type assignedView struct {

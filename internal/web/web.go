@@ -52,7 +52,7 @@ type Site struct {
 }
 
 // pageNames lists every page template; New fails if one is missing or does not parse.
-var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard"}
+var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {

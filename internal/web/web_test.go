@@ -1319,3 +1319,92 @@ func TestMessageKeysExist(t *testing.T) {
 		check(path, keys, prefixes)
 	}
 }
+
+// upload posts one file as the form field "document" of /plan/import.
+func (s *site) upload(login, filename string, content []byte) *httptest.ResponseRecorder {
+	s.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if filename != "" {
+		fw, err := mw.CreateFormFile("document", filename)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		fw.Write(content)
+	}
+	mw.Close()
+	r := httptest.NewRequest("POST", "/plan/import", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set("Accept", "text/html")
+	return s.do(r, login)
+}
+
+func TestImportPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, highLimits)
+		const admin = "szb.admin"
+		// Who may: the digital office's administrators only.
+		if w := s.get("/plan/import", ""); w.Code != http.StatusSeeOther {
+			t.Errorf("anonymous: %d, want a redirect to the login", w.Code)
+		}
+		for _, who := range []string{gxt, reviewer} {
+			if w := s.get("/plan/import", who); w.Code != http.StatusForbidden {
+				t.Errorf("%s: %d, want 403", who, w.Code)
+			}
+			if w := s.upload(who, "plan.txt", demo.PlanText); w.Code != http.StatusForbidden {
+				t.Errorf("%s uploading: %d, want 403", who, w.Code)
+			}
+		}
+		one(t, parse(t, s.get("/plan", admin)), `a[href="/plan/import"]`)
+		if n := count(t, parse(t, s.get("/plan", gxt)), `a[href="/plan/import"]`); n != 0 {
+			t.Error("a department is offered the import")
+		}
+		doc := parse(t, s.get("/plan/import", admin))
+		one(t, doc, `form[action="/plan/import"][enctype="multipart/form-data"] input#document[type="file"]`)
+
+		// The same plan again changes nothing.
+		w := s.upload(admin, "plan.txt", demo.PlanText)
+		if w.Code != http.StatusOK {
+			t.Fatalf("re-import: %d", w.Code)
+		}
+		doc = parse(t, w)
+		if got := text(one(t, doc, `#import-result[role="status"] #import-summary`)); !strings.Contains(got, "未作任何改动") {
+			t.Errorf("re-import says %q", got)
+		}
+		// Bad files are refused beside the field, and nothing changes.
+		before := s.lastAuditID()
+		for _, tc := range []struct {
+			name, file string
+			content    []byte
+			status     int
+		}{
+			{"not a plan", "notes.txt", []byte("会议纪要\n明天开会。\n"), http.StatusBadRequest},
+			{"empty", "empty.txt", nil, http.StatusBadRequest},
+			{"binary", "logo.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), http.StatusBadRequest},
+			{"no file", "", nil, http.StatusBadRequest},
+			{"too large", "big.txt", bytes.Repeat([]byte("閩"), 3<<20), http.StatusRequestEntityTooLarge},
+		} {
+			w := s.upload(admin, tc.file, tc.content)
+			if w.Code != tc.status {
+				t.Errorf("%s: %d, want %d", tc.name, w.Code, tc.status)
+				continue
+			}
+			doc := parse(t, w)
+			one(t, doc, `#import-error[role="alert"]`)
+			one(t, doc, `input#document[aria-invalid="true"][aria-describedby="import-error"]`)
+		}
+		if got := s.auditSince(before); len(got) != 0 {
+			t.Errorf("refused imports changed something: %v", got)
+		}
+		// A revised plan becomes revision 2 and lists its changes.
+		revised := bytes.Replace(demo.PlanText, []byte("新建3萬個以上5G基站"), []byte("新建4萬個以上5G基站"), 1)
+		doc = parse(t, s.upload(admin, "plan-rev.txt", revised))
+		if got := text(one(t, doc, `#import-summary`)); !strings.Contains(got, "第 2 版") {
+			t.Errorf("revision says %q", got)
+		}
+		if got := text(one(t, doc, `#import-changes li`)); !strings.Contains(got, "item_changed") || !strings.Contains(got, "（二十五）") {
+			t.Errorf("changes listed: %q", got)
+		}
+	})
+}
