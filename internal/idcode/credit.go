@@ -61,7 +61,7 @@ func ValidateCreditCode(s string) error {
 // ParseCreditCode validates s as ValidateCreditCode does and returns its parts.
 func ParseCreditCode(s string) (CreditInfo, error) {
 	if n := utf8.RuneCountInString(s); n != CreditCodeLength {
-		return CreditInfo{}, errs.E(errs.Invalid, "a unified social credit code has 18 characters, this one has %d", n)
+		return CreditInfo{}, errs.E(errs.Invalid, "idcode.error.credit_length", n)
 	}
 	if i := firstNotCredit(s); i >= 0 {
 		return CreditInfo{}, badCreditChar(s, i)
@@ -72,7 +72,7 @@ func ParseCreditCode(s string) (CreditInfo, error) {
 	}
 	want, _ := CreditCodeCheck(s[:17])
 	if s[17] != want {
-		return CreditInfo{}, errs.E(errs.Invalid, "the check character %q does not match the first 17 characters: one of the characters is mistyped", string(s[17]))
+		return CreditInfo{}, errs.E(errs.Invalid, "idcode.error.credit_check_mismatch", string(s[17]))
 	}
 	return CreditInfo{Authority: s[0], Category: s[1], Region: region, OrgCode: s[8:17]}, nil
 }
@@ -91,24 +91,24 @@ func badCreditChar(s string, i int) error {
 	c := charAt(s, i)
 	switch {
 	case len(c) == 1 && strings.ContainsAny(c, "IOZSV"):
-		return errs.E(errs.Invalid, "character %d of the unified social credit code is %q, a letter these codes never use (I, O, Z, S, V); it is probably 1, 0, 2, 5 or U", position(s, i), c)
+		return errs.E(errs.Invalid, "idcode.error.credit_unused_letter", position(s, i), c)
 	case len(c) == 1 && c[0] >= 'a' && c[0] <= 'z':
-		return errs.E(errs.Invalid, "character %d of the unified social credit code is the small letter %q; write capital letters", position(s, i), c)
+		return errs.E(errs.Invalid, "idcode.error.credit_small_letter", position(s, i), c)
 	}
-	return errs.E(errs.Invalid, "character %d of the unified social credit code is %q; only digits and the capital letters A-Y except I, O, S, V are used", position(s, i), c)
+	return errs.E(errs.Invalid, "idcode.error.credit_bad_char", position(s, i), c)
 }
 
 // validateCreditRegion checks positions 3–8 of a credit code. As for resident IDs, only the
 // province part is checked: the code keeps the region it was registered in.
 func validateCreditRegion(region string) error {
 	if !isDigits(region) {
-		return errs.E(errs.Invalid, "characters 3-8 of the unified social credit code are %q; they are a region code of 6 digits", region)
+		return errs.E(errs.Invalid, "idcode.error.credit_region_not_digits", region)
 	}
 	if region == nationalRegion {
 		return nil
 	}
 	if _, ok := provinces[region[:2]]; !ok {
-		return errs.E(errs.Invalid, "characters 3-8 of the unified social credit code are %q, whose first two digits are not the code of any province-level region", region)
+		return errs.E(errs.Invalid, "idcode.error.credit_province", region)
 	}
 	return nil
 }
@@ -118,7 +118,7 @@ func validateCreditRegion(region string) error {
 // It checks only that first17 is 17 characters of CreditAlphabet (errs.Invalid otherwise).
 func CreditCodeCheck(first17 string) (byte, error) {
 	if len(first17) != 17 || firstNotCredit(first17) >= 0 {
-		return 0, errs.E(errs.Invalid, "the check character is computed from exactly 17 characters of %s, got %q", CreditAlphabet, first17)
+		return 0, errs.E(errs.Invalid, "idcode.error.credit_check_input", CreditAlphabet, first17)
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {
@@ -135,7 +135,7 @@ var orgWeights = [8]int{3, 7, 9, 10, 5, 8, 4, 2}
 // 10 written X and 11 written 0. It returns errs.Invalid if first8 is not 8 such characters.
 func OrgCodeCheck(first8 string) (byte, error) {
 	if len(first8) != 8 {
-		return 0, errs.E(errs.Invalid, "an organisation code check character is computed from exactly 8 characters, got %q", first8)
+		return 0, errs.E(errs.Invalid, "idcode.error.org_check_length", first8)
 	}
 	sum := 0
 	for i := 0; i < 8; i++ {
@@ -147,7 +147,7 @@ func OrgCodeCheck(first8 string) (byte, error) {
 		case c >= 'A' && c <= 'Z':
 			v = int(c-'A') + 10
 		default:
-			return 0, errs.E(errs.Invalid, "character %d of the organisation code is %q; only digits and capital letters are used", i+1, charAt(first8, i))
+			return 0, errs.E(errs.Invalid, "idcode.error.org_bad_char", i+1, charAt(first8, i))
 		}
 		sum += v * orgWeights[i]
 	}

@@ -16,28 +16,28 @@ const (
 
 func TestValidateCreditCode(t *testing.T) {
 	for _, tc := range []struct {
-		in, want string // want is the error message, "" for valid
+		in, key, want string // the error's message key and English text, "" for valid
 	}{
-		{realNationalBody, ""},
-		{realJilinIssuer, ""},
-		{"91350100123456788Q", ""}, // synthetic enterprise in Fuzhou, check worked out by hand
-		{"92350203MA2Y0K3B51", ""}, // synthetic individual business in Xiamen Siming
-		{"Y1350128000000001H", ""}, // "other" authority, Pingtan; 000000001 is not a valid GB 11714 code, which is not checked
+		{realNationalBody, "", ""},
+		{realJilinIssuer, "", ""},
+		{"91350100123456788Q", "", ""}, // synthetic enterprise in Fuzhou, check worked out by hand
+		{"92350203MA2Y0K3B51", "", ""}, // synthetic individual business in Xiamen Siming
+		{"Y1350128000000001H", "", ""}, // "other" authority, Pingtan; 000000001 is not a valid GB 11714 code, which is not checked
 
-		{"", "a unified social credit code has 18 characters, this one has 0"},
-		{"11100000000013338", "a unified social credit code has 18 characters, this one has 17"},
-		{"11100000000013338W0", "a unified social credit code has 18 characters, this one has 19"},
-		{"91350100I23456788Q", `character 9 of the unified social credit code is "I", a letter these codes never use (I, O, Z, S, V); it is probably 1, 0, 2, 5 or U`},
-		{"91350100123456788O", `character 18 of the unified social credit code is "O", a letter these codes never use (I, O, Z, S, V); it is probably 1, 0, 2, 5 or U`},
-		{"11100000000013338w", `character 18 of the unified social credit code is the small letter "w"; write capital letters`},
-		{"9135010012345678８Q", `character 17 of the unified social credit code is "８"; only digits and the capital letters A-Y except I, O, S, V are used`},
-		{"91A50100123456788Q", `characters 3-8 of the unified social credit code are "A50100"; they are a region code of 6 digits`},
-		{"91990100123456788Q", `characters 3-8 of the unified social credit code are "990100", whose first two digits are not the code of any province-level region`},
-		{"11100000000013338X", `the check character "X" does not match the first 17 characters: one of the characters is mistyped`},
-		{"11100000000031338W", `the check character "W" does not match the first 17 characters: one of the characters is mistyped`},
+		{"", "idcode.error.credit_length", "a unified social credit code has 18 characters, this one has 0"},
+		{"11100000000013338", "idcode.error.credit_length", "a unified social credit code has 18 characters, this one has 17"},
+		{"11100000000013338W0", "idcode.error.credit_length", "a unified social credit code has 18 characters, this one has 19"},
+		{"91350100I23456788Q", "idcode.error.credit_unused_letter", `character 9 of the unified social credit code is "I", a letter these codes never use (I, O, Z, S, V); it is probably 1, 0, 2, 5 or U`},
+		{"91350100123456788O", "idcode.error.credit_unused_letter", `character 18 of the unified social credit code is "O", a letter these codes never use (I, O, Z, S, V); it is probably 1, 0, 2, 5 or U`},
+		{"11100000000013338w", "idcode.error.credit_small_letter", `character 18 of the unified social credit code is the small letter "w"; write capital letters`},
+		{"9135010012345678８Q", "idcode.error.credit_bad_char", `character 17 of the unified social credit code is "８"; only digits and the capital letters A-Y except I, O, S, V are used`},
+		{"91A50100123456788Q", "idcode.error.credit_region_not_digits", `characters 3-8 of the unified social credit code are "A50100"; they are a region code of 6 digits`},
+		{"91990100123456788Q", "idcode.error.credit_province", `characters 3-8 of the unified social credit code are "990100", whose first two digits are not the code of any province-level region`},
+		{"11100000000013338X", "idcode.error.credit_check_mismatch", `the check character "X" does not match the first 17 characters: one of the characters is mistyped`},
+		{"11100000000031338W", "idcode.error.credit_check_mismatch", `the check character "W" does not match the first 17 characters: one of the characters is mistyped`},
 	} {
-		if got := message(t, ValidateCreditCode(tc.in)); got != tc.want {
-			t.Errorf("ValidateCreditCode(%q) = %q, want %q", tc.in, got, tc.want)
+		if key, got := message(t, ValidateCreditCode(tc.in)); key != tc.key || got != tc.want {
+			t.Errorf("ValidateCreditCode(%q) = %s %q, want %s %q", tc.in, key, got, tc.key, tc.want)
 		}
 	}
 }
@@ -84,8 +84,10 @@ func TestCreditCodeCheck(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "1110000000001333", "11100000000013338W", "1110000000001333I"} {
-		if _, err := CreditCodeCheck(bad); message(t, err) == "" {
+		if _, err := CreditCodeCheck(bad); err == nil {
 			t.Errorf("CreditCodeCheck(%q) accepted it", bad)
+		} else if key, _ := message(t, err); key != "idcode.error.credit_check_input" {
+			t.Errorf("CreditCodeCheck(%q) refused it with %s, want idcode.error.credit_check_input", bad, key)
 		}
 	}
 }
@@ -107,9 +109,17 @@ func TestOrgCodeCheck(t *testing.T) {
 			t.Errorf("OrgCodeCheck(%q) = %q, %v; want %q", tc.first8, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "0000133", "000013338", "0000133a", "0000-333"} {
-		if _, err := OrgCodeCheck(bad); message(t, err) == "" {
+	for bad, want := range map[string]string{
+		"":          "idcode.error.org_check_length",
+		"0000133":   "idcode.error.org_check_length",
+		"000013338": "idcode.error.org_check_length",
+		"0000133a":  "idcode.error.org_bad_char",
+		"0000-333":  "idcode.error.org_bad_char",
+	} {
+		if _, err := OrgCodeCheck(bad); err == nil {
 			t.Errorf("OrgCodeCheck(%q) accepted it", bad)
+		} else if key, _ := message(t, err); key != want {
+			t.Errorf("OrgCodeCheck(%q) refused it with %s, want %s", bad, key, want)
 		}
 	}
 }

@@ -3,7 +3,8 @@
 //
 // Validation is pure: it depends on nothing but its argument, so that the same input is judged the
 // same way in a web form, an import and a test. Every rejection is an errs.Invalid error whose
-// message (a format string with its arguments) says what is wrong in the person's terms. The
+// message, an internal/i18n key idcode.error.* with its arguments, says what is wrong in the
+// person's terms (the texts are in internal/i18n/messages/idcode.toml). The
 // generators (NewResidentID, NewCreditCode) make synthetic but valid identifiers for tests and
 // demo data; they panic on malformed parts, as they are only ever called with constants.
 package idcode

@@ -1,25 +1,39 @@
 package idcode
 
 import (
-	"errors"
-	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/i18n"
 )
 
-// message returns the public message of an errs.Invalid error with its arguments filled in, ""
-// for nil, and fails the test for an error of any other kind.
-func message(t *testing.T, err error) string {
+// message returns the message key of an errs.Invalid error and its English text with the
+// arguments filled in; "", "" for nil. It fails the test for an error of any other kind, for a
+// message that is not an idcode.error.* key of the i18n catalogue, for a text in any language
+// that the arguments do not fill (fmt's %!… markers), and for an argument no text uses.
+func message(t *testing.T, err error) (key, en string) {
 	t.Helper()
 	if err == nil {
-		return ""
+		return "", ""
 	}
-	var e *errs.Error
-	if !errors.As(err, &e) || e.Kind != errs.Invalid {
+	e := errs.Public(err)
+	if e.Kind != errs.Invalid {
 		t.Fatalf("error %v is not errs.Invalid", err)
 	}
-	return fmt.Sprintf(e.Message, e.Args...)
+	if !strings.HasPrefix(e.Message, "idcode.error.") || !i18n.Has(e.Message) {
+		t.Fatalf("error %v: message %q is not an idcode.error.* key of the i18n catalogue", err, e.Message)
+	}
+	for _, l := range i18n.All {
+		if s := i18n.T(l, e.Message, e.Args...); strings.Contains(s, "%!") {
+			t.Fatalf("error %v: its %s text %q is not filled by its arguments", err, l, s)
+		}
+	}
+	// T drops surplus arguments, so an unused one shows only as the last argument not being missed.
+	if n := len(e.Args); n > 0 && !strings.Contains(i18n.T(i18n.En, e.Message, e.Args[:n-1]...), "(MISSING)") {
+		t.Fatalf("error %v: the text of %s does not use all %d arguments", err, e.Message, n)
+	}
+	return e.Message, i18n.T(i18n.En, e.Message, e.Args...)
 }
 
 func TestNormalize(t *testing.T) {

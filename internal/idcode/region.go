@@ -39,30 +39,30 @@ func (r Region) Name(lang string) string {
 // Every failure is an errs.Invalid error saying which rule the code breaks.
 func ValidateRegionCode(s string) error {
 	if n := utf8.RuneCountInString(s); n != 6 {
-		return errs.E(errs.Invalid, "a region code has 6 digits, this one has %d characters", n)
+		return errs.E(errs.Invalid, "idcode.error.region_length", n)
 	}
 	if i := firstNonDigit(s); i >= 0 {
-		return errs.E(errs.Invalid, "character %d of the region code is %q; a region code has only digits", position(s, i), charAt(s, i))
+		return errs.E(errs.Invalid, "idcode.error.region_not_digit", position(s, i), charAt(s, i))
 	}
 	p, city, county := s[:2], s[2:4], s[4:6]
 	if _, ok := provinces[p]; !ok {
-		return errs.E(errs.Invalid, "region code %s starts with %s, which is not the code of any province-level region", s, p)
+		return errs.E(errs.Invalid, "idcode.error.region_province", s, p)
 	}
 	switch p {
 	case "71", "81", "82":
 		if city != "00" || county != "00" {
-			return errs.E(errs.Invalid, "region code %s: %s0000 has no subdivisions in GB/T 2260", s, p)
+			return errs.E(errs.Invalid, "idcode.error.region_no_subdivisions", s, p)
 		}
 		return nil
 	}
 	switch c := atoi(city); {
 	case c == 0:
 		if county != "00" {
-			return errs.E(errs.Invalid, "region code %s: digits 3-4 are 00, so digits 5-6 must be 00 too", s)
+			return errs.E(errs.Invalid, "idcode.error.region_county_without_city", s)
 		}
 	case c <= 70, c == 90:
 	default:
-		return errs.E(errs.Invalid, "region code %s: digits 3-4 are %s, but only 01-70 (prefecture level) and 90 (county level under the province) are used", s, city)
+		return errs.E(errs.Invalid, "idcode.error.region_city", s, city)
 	}
 	return nil
 }

@@ -8,34 +8,34 @@ import (
 
 func TestValidateRegionCode(t *testing.T) {
 	for _, tc := range []struct {
-		in, want string // want is the error message, "" for valid
+		in, key, want string // the error's message key and English text, "" for valid
 	}{
-		{"350000", ""},
-		{"350100", ""},
-		{"350128", ""},
-		{"350203", ""},
-		{"350182", ""}, // Changle city, abolished in 2017: the form is still right
-		{"110105", ""},
-		{"429004", ""}, // Xiantao, a county-level city under Hubei directly
-		{"469001", ""},
-		{"810000", ""},
-		{"710000", ""},
+		{"350000", "", ""},
+		{"350100", "", ""},
+		{"350128", "", ""},
+		{"350203", "", ""},
+		{"350182", "", ""}, // Changle city, abolished in 2017: the form is still right
+		{"110105", "", ""},
+		{"429004", "", ""}, // Xiantao, a county-level city under Hubei directly
+		{"469001", "", ""},
+		{"810000", "", ""},
+		{"710000", "", ""},
 
-		{"", "a region code has 6 digits, this one has 0 characters"},
-		{"35010", "a region code has 6 digits, this one has 5 characters"},
-		{"3501000", "a region code has 6 digits, this one has 7 characters"},
-		{"35010a", `character 6 of the region code is "a"; a region code has only digits`},
-		{"３５０１００", `character 1 of the region code is "３"; a region code has only digits`},
-		{"990000", "region code 990000 starts with 99, which is not the code of any province-level region"},
-		{"000000", "region code 000000 starts with 00, which is not the code of any province-level region"},
-		{"830000", "region code 830000 starts with 83, which is not the code of any province-level region"},
-		{"350028", "region code 350028: digits 3-4 are 00, so digits 5-6 must be 00 too"},
-		{"357100", "region code 357100: digits 3-4 are 71, but only 01-70 (prefecture level) and 90 (county level under the province) are used"},
-		{"359900", "region code 359900: digits 3-4 are 99, but only 01-70 (prefecture level) and 90 (county level under the province) are used"},
-		{"810100", "region code 810100: 810000 has no subdivisions in GB/T 2260"},
+		{"", "idcode.error.region_length", "a region code has 6 digits, this one has 0 characters"},
+		{"35010", "idcode.error.region_length", "a region code has 6 digits, this one has 5 characters"},
+		{"3501000", "idcode.error.region_length", "a region code has 6 digits, this one has 7 characters"},
+		{"35010a", "idcode.error.region_not_digit", `character 6 of the region code is "a"; a region code has only digits`},
+		{"３５０１００", "idcode.error.region_not_digit", `character 1 of the region code is "３"; a region code has only digits`},
+		{"990000", "idcode.error.region_province", "region code 990000 starts with 99, which is not the code of any province-level region"},
+		{"000000", "idcode.error.region_province", "region code 000000 starts with 00, which is not the code of any province-level region"},
+		{"830000", "idcode.error.region_province", "region code 830000 starts with 83, which is not the code of any province-level region"},
+		{"350028", "idcode.error.region_county_without_city", "region code 350028: digits 3-4 are 00, so digits 5-6 must be 00 too"},
+		{"357100", "idcode.error.region_city", "region code 357100: digits 3-4 are 71, but only 01-70 (prefecture level) and 90 (county level under the province) are used"},
+		{"359900", "idcode.error.region_city", "region code 359900: digits 3-4 are 99, but only 01-70 (prefecture level) and 90 (county level under the province) are used"},
+		{"810100", "idcode.error.region_no_subdivisions", "region code 810100: 810000 has no subdivisions in GB/T 2260"},
 	} {
-		if got := message(t, ValidateRegionCode(tc.in)); got != tc.want {
-			t.Errorf("ValidateRegionCode(%q) = %q, want %q", tc.in, got, tc.want)
+		if key, got := message(t, ValidateRegionCode(tc.in)); key != tc.key || got != tc.want {
+			t.Errorf("ValidateRegionCode(%q) = %s %q, want %s %q", tc.in, key, got, tc.key, tc.want)
 		}
 	}
 }

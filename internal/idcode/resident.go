@@ -57,16 +57,16 @@ func ValidateResidentID(s string) error {
 // ParseResidentID validates s as ValidateResidentID does and returns what the number records.
 func ParseResidentID(s string) (ResidentInfo, error) {
 	if n := utf8.RuneCountInString(s); n != ResidentIDLength {
-		return ResidentInfo{}, errs.E(errs.Invalid, "a resident ID number has 18 characters, this one has %d", n)
+		return ResidentInfo{}, errs.E(errs.Invalid, "idcode.error.resident_length", n)
 	}
 	if i := firstNonDigit(s[:17]); i >= 0 {
-		return ResidentInfo{}, errs.E(errs.Invalid, "character %d of the resident ID number is %q; the first 17 characters must be digits 0-9", position(s, i), charAt(s, i))
+		return ResidentInfo{}, errs.E(errs.Invalid, "idcode.error.resident_not_digit", position(s, i), charAt(s, i))
 	}
 	if c := s[17]; !(c >= '0' && c <= '9') && c != 'X' {
 		if c == 'x' {
-			return ResidentInfo{}, errs.E(errs.Invalid, "the last character of the resident ID number must be a digit or a capital X, not a small x")
+			return ResidentInfo{}, errs.E(errs.Invalid, "idcode.error.resident_small_x")
 		}
-		return ResidentInfo{}, errs.E(errs.Invalid, "the last character of the resident ID number is %q; it must be a digit or X", charAt(s, 17))
+		return ResidentInfo{}, errs.E(errs.Invalid, "idcode.error.resident_bad_last", charAt(s, 17))
 	}
 	region := s[:6]
 	if err := validateResidentRegion(region); err != nil {
@@ -78,7 +78,7 @@ func ParseResidentID(s string) (ResidentInfo, error) {
 	}
 	want, _ := ResidentIDCheck(s[:17])
 	if s[17] != want {
-		return ResidentInfo{}, errs.E(errs.Invalid, "the check character %q does not match the first 17 digits: one of the characters is mistyped", string(s[17]))
+		return ResidentInfo{}, errs.E(errs.Invalid, "idcode.error.resident_check_mismatch", string(s[17]))
 	}
 	seq := int(s[14]-'0')*100 + int(s[15]-'0')*10 + int(s[16]-'0')
 	sex := Female
@@ -94,7 +94,7 @@ func ParseResidentID(s string) (ResidentInfo, error) {
 func validateResidentRegion(region string) error {
 	p := region[:2]
 	if _, ok := provinces[p]; !ok && p != residencePermitTaiwan {
-		return errs.E(errs.Invalid, "the resident ID number starts with %q, which is not the code of any province-level region", p)
+		return errs.E(errs.Invalid, "idcode.error.resident_province", p)
 	}
 	return nil
 }
@@ -109,14 +109,14 @@ func parseBirth(ymd string) (time.Time, error) {
 	m := atoi(ymd[4:6])
 	d := atoi(ymd[6:8])
 	if m < 1 || m > 12 {
-		return time.Time{}, errs.E(errs.Invalid, "the birth date %s in the resident ID number has no month %02d", ymd, m)
+		return time.Time{}, errs.E(errs.Invalid, "idcode.error.birth_month", ymd, m)
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, clock.China)
 	if d < 1 || t.Day() != d {
-		return time.Time{}, errs.E(errs.Invalid, "the birth date %s in the resident ID number does not exist: %d-%02d has no day %02d", ymd, y, m, d)
+		return time.Time{}, errs.E(errs.Invalid, "idcode.error.birth_day", ymd, y, m, d)
 	}
 	if t.Before(earliestBirth) {
-		return time.Time{}, errs.E(errs.Invalid, "the birth date %s in the resident ID number is before 1900-01-01", ymd)
+		return time.Time{}, errs.E(errs.Invalid, "idcode.error.birth_before_1900", ymd)
 	}
 	return t, nil
 }
@@ -135,7 +135,7 @@ func atoi(s string) int {
 // otherwise), not that they make a valid number.
 func ResidentIDCheck(first17 string) (byte, error) {
 	if len(first17) != 17 || !isDigits(first17) {
-		return 0, errs.E(errs.Invalid, "the check character is computed from exactly 17 digits, got %q", first17)
+		return 0, errs.E(errs.Invalid, "idcode.error.resident_check_input", first17)
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {

@@ -11,37 +11,37 @@ import (
 
 func TestValidateResidentID(t *testing.T) {
 	for _, tc := range []struct {
-		in, want string // want is the error message, "" for valid
+		in, key, want string // the error's message key and English text, "" for valid
 	}{
 		// GB 11643-1999's own example (Beijing Chaoyang, born 1949-12-31, a woman).
-		{"11010519491231002X", ""},
+		{"11010519491231002X", "", ""},
 		// Synthetic numbers from NewResidentID, checked by hand against the weights.
-		{"350102199003071234", ""},
-		{"35012819851130024X", ""},
-		{"35020320000229007X", ""}, // born on a leap day
-		{"810000197206015017", ""}, // Hong Kong resident's residence permit
-		{"830000198001010018", ""}, // Taiwan resident's residence permit
+		{"350102199003071234", "", ""},
+		{"35012819851130024X", "", ""},
+		{"35020320000229007X", "", ""}, // born on a leap day
+		{"810000197206015017", "", ""}, // Hong Kong resident's residence permit
+		{"830000198001010018", "", ""}, // Taiwan resident's residence permit
 
-		{"", "a resident ID number has 18 characters, this one has 0"},
-		{"35010219900307123", "a resident ID number has 18 characters, this one has 17"},
-		{"3501021990030712345", "a resident ID number has 18 characters, this one has 19"},
-		{"3501021990030７1234", `character 14 of the resident ID number is "７"; the first 17 characters must be digits 0-9`},
-		{"35010219900307A234", `character 15 of the resident ID number is "A"; the first 17 characters must be digits 0-9`},
-		{"35012819851130024x", "the last character of the resident ID number must be a digit or a capital X, not a small x"},
-		{"35012819851130024Y", `the last character of the resident ID number is "Y"; it must be a digit or X`},
-		{"990102199003071234", `the resident ID number starts with "99", which is not the code of any province-level region`},
-		{"350102199013071234", "the birth date 19901307 in the resident ID number has no month 13"},
-		{"350102199000071234", "the birth date 19900007 in the resident ID number has no month 00"},
-		{"350102199002301234", "the birth date 19900230 in the resident ID number does not exist: 1990-02 has no day 30"},
-		{"350102190002291234", "the birth date 19000229 in the resident ID number does not exist: 1900-02 has no day 29"},
-		{"350102199003001234", "the birth date 19900300 in the resident ID number does not exist: 1990-03 has no day 00"},
+		{"", "idcode.error.resident_length", "a resident ID number has 18 characters, this one has 0"},
+		{"35010219900307123", "idcode.error.resident_length", "a resident ID number has 18 characters, this one has 17"},
+		{"3501021990030712345", "idcode.error.resident_length", "a resident ID number has 18 characters, this one has 19"},
+		{"3501021990030７1234", "idcode.error.resident_not_digit", `character 14 of the resident ID number is "７"; the first 17 characters must be digits 0-9`},
+		{"35010219900307A234", "idcode.error.resident_not_digit", `character 15 of the resident ID number is "A"; the first 17 characters must be digits 0-9`},
+		{"35012819851130024x", "idcode.error.resident_small_x", "the last character of the resident ID number must be a digit or a capital X, not a small x"},
+		{"35012819851130024Y", "idcode.error.resident_bad_last", `the last character of the resident ID number is "Y"; it must be a digit or X`},
+		{"990102199003071234", "idcode.error.resident_province", `the resident ID number starts with "99", which is not the code of any province-level region`},
+		{"350102199013071234", "idcode.error.birth_month", "the birth date 19901307 in the resident ID number has no month 13"},
+		{"350102199000071234", "idcode.error.birth_month", "the birth date 19900007 in the resident ID number has no month 00"},
+		{"350102199002301234", "idcode.error.birth_day", "the birth date 19900230 in the resident ID number does not exist: 1990-02 has no day 30"},
+		{"350102190002291234", "idcode.error.birth_day", "the birth date 19000229 in the resident ID number does not exist: 1900-02 has no day 29"},
+		{"350102199003001234", "idcode.error.birth_day", "the birth date 19900300 in the resident ID number does not exist: 1990-03 has no day 00"},
 		// GB 11643-1999's other example was born in 1880; births before 1900 are refused by design.
-		{"440524188001010014", "the birth date 18800101 in the resident ID number is before 1900-01-01"},
-		{"350102199003071235", `the check character "5" does not match the first 17 digits: one of the characters is mistyped`},
-		{"350102199003071243", `the check character "3" does not match the first 17 digits: one of the characters is mistyped`},
+		{"440524188001010014", "idcode.error.birth_before_1900", "the birth date 18800101 in the resident ID number is before 1900-01-01"},
+		{"350102199003071235", "idcode.error.resident_check_mismatch", `the check character "5" does not match the first 17 digits: one of the characters is mistyped`},
+		{"350102199003071243", "idcode.error.resident_check_mismatch", `the check character "3" does not match the first 17 digits: one of the characters is mistyped`},
 	} {
-		if got := message(t, ValidateResidentID(tc.in)); got != tc.want {
-			t.Errorf("ValidateResidentID(%q) = %q, want %q", tc.in, got, tc.want)
+		if key, got := message(t, ValidateResidentID(tc.in)); key != tc.key || got != tc.want {
+			t.Errorf("ValidateResidentID(%q) = %s %q, want %s %q", tc.in, key, got, tc.key, tc.want)
 		}
 	}
 }
@@ -64,8 +64,10 @@ func TestParseResidentID(t *testing.T) {
 			t.Errorf("ParseResidentID(%q) mismatch (-want +got):\n%s", tc.in, diff)
 		}
 	}
-	if _, err := ParseResidentID("350102199002301234"); message(t, err) == "" {
+	if _, err := ParseResidentID("350102199002301234"); err == nil {
 		t.Error("ParseResidentID accepted 1990-02-30")
+	} else if key, _ := message(t, err); key != "idcode.error.birth_day" {
+		t.Errorf("ParseResidentID refused 1990-02-30 with %s, want idcode.error.birth_day", key)
 	}
 }
 
@@ -95,8 +97,10 @@ func TestResidentIDCheck(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "1101051949123100", "110105194912310021", "1101051949123100X"} {
-		if _, err := ResidentIDCheck(bad); message(t, err) == "" {
+		if _, err := ResidentIDCheck(bad); err == nil {
 			t.Errorf("ResidentIDCheck(%q) accepted it", bad)
+		} else if key, _ := message(t, err); key != "idcode.error.resident_check_input" {
+			t.Errorf("ResidentIDCheck(%q) refused it with %s, want idcode.error.resident_check_input", bad, key)
 		}
 	}
 }
