@@ -121,20 +121,17 @@ func CreateAccount(ctx context.Context, db *store.DB, n NewAccount) (a Account, 
 
 // GetAccount returns an account with its roles. Returns errs.NotFound if there is none.
 func GetAccount(ctx context.Context, db *store.DB, login string) (Account, error) {
-	var a Account
-	err := db.Get(ctx, &a, `SELECT id, login, kind, display_name, org_code, disabled, created_at FROM accounts WHERE login = ?`, login)
-	if err != nil {
-		return a, err
-	}
-	if err := db.Select(ctx, &a.Roles, `SELECT role FROM account_roles WHERE account_id = ? ORDER BY role`, a.ID); err != nil {
-		return a, err
-	}
-	return a, nil
+	return getAccount(ctx, db, `login = ?`, login)
 }
 
 func getAccountByID(ctx context.Context, db *store.DB, id int64) (Account, error) {
+	return getAccount(ctx, db, `id = ?`, id)
+}
+
+// getAccount reads the one account where holds, with its roles.
+func getAccount(ctx context.Context, db *store.DB, where string, arg any) (Account, error) {
 	var a Account
-	err := db.Get(ctx, &a, `SELECT id, login, kind, display_name, org_code, disabled, created_at FROM accounts WHERE id = ?`, id)
+	err := db.Get(ctx, &a, `SELECT id, login, kind, display_name, org_code, disabled, created_at FROM accounts WHERE `+where, arg)
 	if err != nil {
 		return a, err
 	}
