@@ -12,7 +12,6 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
-	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
@@ -184,7 +183,7 @@ func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, id int64, stat
 		return err
 	}
 	b := s.newBase(w, r, "plan.item_title", it.Label, it.Heading)
-	name, err := s.orgs.namer(r, b.Lang)
+	name, orgs, err := s.orgs.all(r, b.Lang)
 	if err != nil {
 		return err
 	}
@@ -204,10 +203,7 @@ func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, id int64, stat
 	}
 	if formErr != nil {
 		pe := errs.Public(formErr)
-		msg := pe.Message
-		if i18n.Has(msg) {
-			msg = b.T(msg, pe.Args...)
-		}
+		msg := httpserver.Translate(b.Lang, pe)
 		if pe.Field != "" {
 			p.FieldErrors = map[string]string{pe.Field: msg}
 		}
@@ -217,27 +213,14 @@ func (s *Site) renderItem(w http.ResponseWriter, r *http.Request, id int64, stat
 		for _, a := range it.Assigned {
 			p.Assigned = append(p.Assigned, assignedView{Code: a.OrgCode, Name: name(a.OrgCode), Lead: a.Lead})
 		}
-		all, err := org.List(r.Context(), s.cfg.DB)
-		if err != nil {
-			return err
-		}
-		for _, o := range all {
-			p.Orgs = append(p.Orgs, orgRow{Code: o.Code, Name: o.Name(string(b.Lang))})
-		}
+		p.Orgs = orgs
 	}
 	if f.assignErr != nil {
-		pe := errs.Public(f.assignErr)
-		p.AssignError = pe.Message
-		if i18n.Has(pe.Message) {
-			p.AssignError = b.T(pe.Message, pe.Args...)
-		}
+		p.AssignError = httpserver.Translate(b.Lang, errs.Public(f.assignErr))
 	}
 	if f.reviewErr != nil {
-		pe := errs.Public(f.reviewErr)
-		p.ReviewID, p.ReviewComment, p.ReviewError = f.reviewID, f.comment, pe.Message
-		if i18n.Has(pe.Message) {
-			p.ReviewError = b.T(pe.Message, pe.Args...)
-		}
+		p.ReviewID, p.ReviewComment = f.reviewID, f.comment
+		p.ReviewError = httpserver.Translate(b.Lang, errs.Public(f.reviewErr))
 	}
 	if p.SeeReports {
 		reports, err := s.cfg.Plan.ItemReports(r.Context(), id)
@@ -391,11 +374,7 @@ func (s *Site) planImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := importPage{basePage: s.newBase(w, r, "plan.import_heading")}
 	fail := func(status int, err error) error {
-		pe := errs.Public(err)
-		p.Error = pe.Message
-		if i18n.Has(pe.Message) {
-			p.Error = p.T(pe.Message, pe.Args...)
-		}
+		p.Error = httpserver.Translate(p.Lang, errs.Public(err))
 		return s.render(w, status, "plan/import", p)
 	}
 	f, _, err := r.FormFile("document")
@@ -517,18 +496,11 @@ func (s *Site) planWorklist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b := s.newBase(w, r, "plan.worklist_title")
-	name, err := s.orgs.namer(r, b.Lang)
+	name, orgs, err := s.orgs.all(r, b.Lang)
 	if err != nil {
 		return err
 	}
-	p := worklistPage{basePage: b, OrgName: name(wl.OrgCode), OrgCode: wl.OrgCode, List: wl}
-	all, err := org.List(r.Context(), s.cfg.DB)
-	if err != nil {
-		return err
-	}
-	for _, o := range all {
-		p.Orgs = append(p.Orgs, orgRow{Code: o.Code, Name: o.Name(string(b.Lang))})
-	}
+	p := worklistPage{basePage: b, OrgName: name(wl.OrgCode), OrgCode: wl.OrgCode, List: wl, Orgs: orgs}
 	for _, wi := range wl.Items {
 		p.Items = append(p.Items, worklistRow{itemView: s.itemView(b, wi.Item, name), LeadHere: wi.Lead, LastReport: wi.LastReport})
 	}

@@ -224,10 +224,7 @@ type errorPage struct {
 // ErrorPage renders the translated error page; the httpserver calls it for every HTML error.
 func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, status int, e *errs.Error) {
 	b := s.newBase(w, r, "error.title")
-	msg := e.Message
-	if i18n.Has(msg) {
-		msg = b.T(msg, e.Args...)
-	}
+	msg := httpserver.Translate(b.Lang, e)
 	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return
@@ -267,20 +264,28 @@ type orgCache struct {
 }
 
 func (c *orgCache) namer(r *http.Request, lang i18n.Lang) (func(code string) string, error) {
+	name, _, err := c.all(r, lang)
+	return name, err
+}
+
+// all returns a namer and every organisation as a choice, in the reader's language, from one read.
+func (c *orgCache) all(r *http.Request, lang i18n.Lang) (func(code string) string, []orgRow, error) {
 	list, err := org.List(r.Context(), c.db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	byCode := make(map[string]org.Organisation, len(list))
+	byCode := make(map[string]string, len(list))
+	rows := make([]orgRow, 0, len(list))
 	for _, o := range list {
-		byCode[o.Code] = o
+		byCode[o.Code] = o.Name(string(lang))
+		rows = append(rows, orgRow{Code: o.Code, Name: o.Name(string(lang))})
 	}
 	return func(code string) string {
-		if o, ok := byCode[code]; ok {
-			return o.Name(string(lang))
+		if n, ok := byCode[code]; ok {
+			return n
 		}
 		return code
-	}, nil
+	}, rows, nil
 }
 
 // urlPathEscape escapes a file name for a Content-Disposition filename* parameter (RFC 5987).
