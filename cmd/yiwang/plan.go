@@ -14,6 +14,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
 const planUsage = `Usage:
@@ -43,7 +44,7 @@ func cmdPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // planService opens the store named by o, migrates it, makes sure the organisation directory
 // is present (units are matched against it) and returns the plan service.
-func planService(ctx context.Context, o *options, stderr io.Writer) (*plan.Service, func(), error) {
+func planService(ctx context.Context, o *options, stderr io.Writer) (*plan.Service, *store.DB, error) {
 	db, err := openMigrated(ctx, o, nil)
 	if err != nil {
 		return nil, nil, err
@@ -57,7 +58,7 @@ func planService(ctx context.Context, o *options, stderr io.Writer) (*plan.Servi
 		db.Close()
 		return nil, nil, err
 	}
-	return plan.New(db, cal), func() { db.Close() }, nil
+	return plan.New(db, cal), db, nil
 }
 
 // describe turns an error into the sentence a person at the terminal reads.
@@ -95,11 +96,11 @@ func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	svc, done, err := planService(ctx, &o, stderr)
+	svc, db, err := planService(ctx, &o, stderr)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer db.Close()
 	res, err := svc.Import(principal.With(ctx, principal.SystemPrincipal), data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), describe(err))
@@ -183,11 +184,11 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return usageError{"--format xlsx writes a binary workbook: give --out FILE or redirect standard output to a file"}
 		}
 	}
-	svc, done, err := planService(ctx, &o, stderr)
+	svc, db, err := planService(ctx, &o, stderr)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer db.Close()
 	ctx = principal.With(ctx, principal.SystemPrincipal)
 	e, err := svc.BuildExport(ctx, 0)
 	if err != nil {
@@ -205,19 +206,14 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if format == "json" {
 		return e.WriteJSON(w)
 	}
-	names, err := orgNamer(ctx, &o, l)
+	names, err := orgNamer(ctx, db, l)
 	if err != nil {
 		return err
 	}
 	return e.WriteXLSX(w, names)
 }
 
-func orgNamer(ctx context.Context, o *options, lang i18n.Lang) (plan.OrgNamer, error) {
-	db, err := openStore(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
+func orgNamer(ctx context.Context, db *store.DB, lang i18n.Lang) (plan.OrgNamer, error) {
 	list, err := org.List(ctx, db)
 	if err != nil {
 		return nil, err
