@@ -42,6 +42,42 @@ type Principal struct {
 	// OrgCode is the code of the organisation an official belongs to.
 	OrgCode string
 	Roles   []string
+	// RealNameLevel is how surely a resident's identity is known: 0 none (officials), 1
+	// self-declared, 2 matched against the population registry, 3 verified in person.
+	RealNameLevel int
+	// ActingFor is the credit code of the enterprise an agent acts for, ActingForName its name,
+	// and AgentScopes the service scopes the enterprise authorised the agent for.
+	ActingFor     string
+	ActingForName string
+	AgentScopes   []string
+	// Scopes limit a token or an app to part of what its account may do; nil means no limit
+	// (a login session).
+	Scopes []string
+	// ClientID is the app a client or an app's access token belongs to.
+	ClientID string
+	// Via says how the principal proved who it is: "session", "token", "oidc", "client".
+	Via string
+}
+
+// API scopes of personal access tokens and apps' access tokens.
+const (
+	ScopeAPIRead  = "api:read"
+	ScopeAPIWrite = "api:write"
+)
+
+// Allows reports whether p's scopes permit scope; a principal without scopes (a login session)
+// is limited only by its roles.
+func (p Principal) Allows(scope string) bool {
+	return p.Scopes == nil || slices.Contains(p.Scopes, scope)
+}
+
+// ActsFor reports whether p is an agent acting for the enterprise with credit code, within
+// service scope (any scope when scope is "").
+func (p Principal) ActsFor(creditCode, scope string) bool {
+	if p.Kind != Agent || p.ActingFor == "" || p.ActingFor != creditCode {
+		return false
+	}
+	return scope == "" || slices.Contains(p.AgentScopes, scope) || slices.Contains(p.AgentScopes, "all")
 }
 
 // HasRole reports whether p holds role r.

@@ -1,5 +1,18 @@
 -- The current schema, generated from the migrations by TestSchemaCommitted. Do not edit.
 
+TABLE access_tokens (
+    id bigint NOT NULL
+    account_id bigint NOT NULL
+    name text NOT NULL
+    prefix text NOT NULL
+    token_hash text NOT NULL
+    scopes text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    last_used_at timestamp with time zone
+    revoked_at timestamp with time zone
+);
+
 TABLE account_roles (
     account_id bigint NOT NULL
     role text NOT NULL
@@ -14,6 +27,28 @@ TABLE accounts (
     password_hash text NOT NULL
     disabled integer NOT NULL DEFAULT 0
     created_at timestamp with time zone NOT NULL
+    phone text
+    id_type text
+    id_number text
+    real_name_level integer NOT NULL DEFAULT 0
+    totp_secret text
+    totp_enabled integer NOT NULL DEFAULT 0
+    totp_last_step integer NOT NULL DEFAULT 0
+    failed_logins integer NOT NULL DEFAULT 0
+    locked_until timestamp with time zone
+);
+
+TABLE agent_authorisations (
+    id bigint NOT NULL
+    credit_code text NOT NULL
+    agent_account_id bigint NOT NULL
+    scopes text NOT NULL
+    valid_from timestamp with time zone NOT NULL
+    valid_until timestamp with time zone NOT NULL
+    granted_by bigint NOT NULL
+    granted_at timestamp with time zone NOT NULL
+    revoked_at timestamp with time zone
+    revoked_by bigint
 );
 
 TABLE audit_events (
@@ -45,6 +80,14 @@ TABLE calendar_overrides (
     created_at timestamp with time zone NOT NULL
 );
 
+TABLE enterprises (
+    credit_code text NOT NULL
+    name text NOT NULL
+    region_code text NOT NULL
+    owner_account_id bigint NOT NULL
+    created_at timestamp with time zone NOT NULL
+);
+
 TABLE event_consumers (
     name text NOT NULL
     pattern text NOT NULL
@@ -68,6 +111,35 @@ TABLE events (
     payload text NOT NULL
     request_id text NOT NULL DEFAULT ''::text
     created_at timestamp with time zone NOT NULL
+);
+
+TABLE login_history (
+    id bigint NOT NULL
+    account_id bigint
+    method text NOT NULL
+    outcome text NOT NULL
+    client_ip text NOT NULL DEFAULT ''::text
+    user_agent text NOT NULL DEFAULT ''::text
+    at timestamp with time zone NOT NULL
+);
+
+TABLE message_outbox (
+    id bigint NOT NULL
+    channel text NOT NULL
+    recipient text NOT NULL
+    body text NOT NULL
+    created_at timestamp with time zone NOT NULL
+);
+
+TABLE one_time_codes (
+    id bigint NOT NULL
+    account_id bigint NOT NULL
+    purpose text NOT NULL
+    code_hash text NOT NULL
+    attempts integer NOT NULL DEFAULT 0
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    used_at timestamp with time zone
 );
 
 TABLE organisation_aliases (
@@ -192,26 +264,60 @@ TABLE plan_targets (
     reached double precision NOT NULL DEFAULT 0
 );
 
+TABLE population_registry (
+    id_type text NOT NULL
+    id_number text NOT NULL
+    name text NOT NULL
+);
+
+TABLE real_name_verifications (
+    id bigint NOT NULL
+    account_id bigint NOT NULL
+    level integer NOT NULL
+    method text NOT NULL
+    verified_by bigint
+    org_code text
+    place text NOT NULL DEFAULT ''::text
+    at timestamp with time zone NOT NULL
+);
+
 TABLE sessions (
     token_hash text NOT NULL
     account_id bigint NOT NULL
     created_at timestamp with time zone NOT NULL
     expires_at timestamp with time zone NOT NULL
+    pending_totp integer NOT NULL DEFAULT 0
+    acting_for text
 );
 
+CREATE INDEX access_tokens_account ON access_tokens USING btree (account_id);
+CREATE UNIQUE INDEX access_tokens_pkey ON access_tokens USING btree (id);
+CREATE UNIQUE INDEX access_tokens_token_hash_key ON access_tokens USING btree (token_hash);
 CREATE UNIQUE INDEX account_roles_pkey ON account_roles USING btree (account_id, role);
+CREATE UNIQUE INDEX accounts_id_document ON accounts USING btree (id_type, id_number) WHERE (id_number IS NOT NULL);
 CREATE UNIQUE INDEX accounts_login_key ON accounts USING btree (login);
+CREATE UNIQUE INDEX accounts_phone ON accounts USING btree (phone) WHERE (phone IS NOT NULL);
 CREATE UNIQUE INDEX accounts_pkey ON accounts USING btree (id);
+CREATE INDEX agent_authorisations_agent ON agent_authorisations USING btree (agent_account_id);
+CREATE INDEX agent_authorisations_enterprise ON agent_authorisations USING btree (credit_code);
+CREATE UNIQUE INDEX agent_authorisations_pkey ON agent_authorisations USING btree (id);
 CREATE INDEX audit_events_object ON audit_events USING btree (object_type, object_id);
 CREATE UNIQUE INDEX audit_events_pkey ON audit_events USING btree (id);
 CREATE UNIQUE INDEX blobs_pkey ON blobs USING btree (sha256);
 CREATE UNIQUE INDEX calendar_overrides_pkey ON calendar_overrides USING btree (day);
+CREATE INDEX enterprises_owner ON enterprises USING btree (owner_account_id);
+CREATE UNIQUE INDEX enterprises_pkey ON enterprises USING btree (credit_code);
 CREATE UNIQUE INDEX event_consumers_pkey ON event_consumers USING btree (name);
 CREATE INDEX event_deliveries_dead ON event_deliveries USING btree (consumer, event_id) WHERE (state = 'dead'::text);
 CREATE INDEX event_deliveries_event ON event_deliveries USING btree (event_id);
 CREATE UNIQUE INDEX event_deliveries_pkey ON event_deliveries USING btree (consumer, event_id);
 CREATE INDEX events_created ON events USING btree (created_at);
 CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
+CREATE INDEX login_history_account ON login_history USING btree (account_id, at);
+CREATE UNIQUE INDEX login_history_pkey ON login_history USING btree (id);
+CREATE UNIQUE INDEX message_outbox_pkey ON message_outbox USING btree (id);
+CREATE INDEX one_time_codes_account ON one_time_codes USING btree (account_id, purpose, created_at);
+CREATE UNIQUE INDEX one_time_codes_pkey ON one_time_codes USING btree (id);
 CREATE UNIQUE INDEX organisation_aliases_pkey ON organisation_aliases USING btree (alias);
 CREATE UNIQUE INDEX organisations_pkey ON organisations USING btree (code);
 CREATE INDEX plan_assignments_org ON plan_assignments USING btree (org_code);
@@ -233,5 +339,8 @@ CREATE UNIQUE INDEX plan_sections_document_id_ordinal_key ON plan_sections USING
 CREATE UNIQUE INDEX plan_sections_pkey ON plan_sections USING btree (id);
 CREATE UNIQUE INDEX plan_targets_item_id_position_key ON plan_targets USING btree (item_id, "position");
 CREATE UNIQUE INDEX plan_targets_pkey ON plan_targets USING btree (id);
+CREATE UNIQUE INDEX population_registry_pkey ON population_registry USING btree (id_type, id_number);
+CREATE INDEX real_name_verifications_account ON real_name_verifications USING btree (account_id);
+CREATE UNIQUE INDEX real_name_verifications_pkey ON real_name_verifications USING btree (id);
 CREATE INDEX sessions_account ON sessions USING btree (account_id);
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (token_hash);

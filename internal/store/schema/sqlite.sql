@@ -1,5 +1,18 @@
 -- The current schema, generated from the migrations by TestSchemaCommitted. Do not edit.
 
+CREATE TABLE access_tokens (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts (id),
+    name          TEXT NOT NULL,
+    prefix        TEXT NOT NULL,
+    token_hash    TEXT NOT NULL UNIQUE,
+    scopes        TEXT NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    expires_at    TIMESTAMP NOT NULL,
+    last_used_at  TIMESTAMP,
+    revoked_at    TIMESTAMP
+);
+
 CREATE TABLE account_roles (
     account_id  INTEGER NOT NULL REFERENCES accounts (id),
     role        TEXT NOT NULL,
@@ -15,6 +28,19 @@ CREATE TABLE accounts (
     password_hash  TEXT NOT NULL,
     disabled       INTEGER NOT NULL DEFAULT 0,
     created_at     TIMESTAMP NOT NULL
+, phone TEXT, id_type TEXT, id_number TEXT, real_name_level INTEGER NOT NULL DEFAULT 0, totp_secret TEXT, totp_enabled INTEGER NOT NULL DEFAULT 0, totp_last_step INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP);
+
+CREATE TABLE agent_authorisations (
+    id                INTEGER PRIMARY KEY,
+    credit_code       TEXT NOT NULL REFERENCES enterprises (credit_code),
+    agent_account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    scopes            TEXT NOT NULL,
+    valid_from        TIMESTAMP NOT NULL,
+    valid_until       TIMESTAMP NOT NULL,
+    granted_by        INTEGER NOT NULL REFERENCES accounts (id),
+    granted_at        TIMESTAMP NOT NULL,
+    revoked_at        TIMESTAMP,
+    revoked_by        INTEGER REFERENCES accounts (id)
 );
 
 CREATE TABLE audit_events (
@@ -46,6 +72,14 @@ CREATE TABLE calendar_overrides (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE enterprises (
+    credit_code       TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    region_code       TEXT NOT NULL,
+    owner_account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    created_at        TIMESTAMP NOT NULL
+);
+
 CREATE TABLE event_consumers (
     name        TEXT PRIMARY KEY,
     pattern     TEXT NOT NULL,
@@ -70,6 +104,35 @@ CREATE TABLE events (
     payload     TEXT NOT NULL,
     request_id  TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE login_history (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER REFERENCES accounts (id),
+    method      TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    client_ip   TEXT NOT NULL DEFAULT '',
+    user_agent  TEXT NOT NULL DEFAULT '',
+    at          TIMESTAMP NOT NULL
+);
+
+CREATE TABLE message_outbox (
+    id          INTEGER PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE one_time_codes (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    purpose     TEXT NOT NULL CHECK (purpose IN ('login', 'recovery')),
+    code_hash   TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  TIMESTAMP NOT NULL,
+    expires_at  TIMESTAMP NOT NULL,
+    used_at     TIMESTAMP
 );
 
 CREATE TABLE organisation_aliases (
@@ -203,20 +266,54 @@ CREATE TABLE plan_targets (
     UNIQUE (item_id, position)
 );
 
+CREATE TABLE population_registry (
+    id_type    TEXT NOT NULL,
+    id_number  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    PRIMARY KEY (id_type, id_number)
+);
+
+CREATE TABLE real_name_verifications (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id),
+    level        INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+    method       TEXT NOT NULL CHECK (method IN ('self_declared', 'registry', 'window')),
+    verified_by  INTEGER REFERENCES accounts (id),
+    org_code     TEXT REFERENCES organisations (code),
+    place        TEXT NOT NULL DEFAULT '',
+    at           TIMESTAMP NOT NULL
+);
+
 CREATE TABLE sessions (
     token_hash    TEXT PRIMARY KEY,
     account_id    INTEGER NOT NULL REFERENCES accounts (id),
     created_at    TIMESTAMP NOT NULL,
     expires_at    TIMESTAMP NOT NULL
-);
+, pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT);
+
+CREATE INDEX access_tokens_account ON access_tokens (account_id);
+
+CREATE UNIQUE INDEX accounts_id_document ON accounts (id_type, id_number) WHERE id_number IS NOT NULL;
+
+CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
+
+CREATE INDEX agent_authorisations_agent ON agent_authorisations (agent_account_id);
+
+CREATE INDEX agent_authorisations_enterprise ON agent_authorisations (credit_code);
 
 CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+
+CREATE INDEX enterprises_owner ON enterprises (owner_account_id);
 
 CREATE INDEX event_deliveries_dead ON event_deliveries (consumer, event_id) WHERE state = 'dead';
 
 CREATE INDEX event_deliveries_event ON event_deliveries (event_id);
 
 CREATE INDEX events_created ON events (created_at);
+
+CREATE INDEX login_history_account ON login_history (account_id, at);
+
+CREATE INDEX one_time_codes_account ON one_time_codes (account_id, purpose, created_at);
 
 CREATE INDEX plan_assignments_org ON plan_assignments (org_code);
 
@@ -225,6 +322,8 @@ CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
 CREATE INDEX plan_reports_item ON plan_reports (item_id);
 
 CREATE INDEX plan_reports_org ON plan_reports (org_code);
+
+CREATE INDEX real_name_verifications_account ON real_name_verifications (account_id);
 
 CREATE INDEX sessions_account ON sessions (account_id);
 
