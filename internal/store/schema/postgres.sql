@@ -51,6 +51,27 @@ TABLE agent_authorisations (
     revoked_by bigint
 );
 
+TABLE apps (
+    client_id text NOT NULL
+    secret_hash text NOT NULL DEFAULT ''::text
+    name_hans text NOT NULL
+    name_hant text NOT NULL
+    name_en text NOT NULL
+    description_hans text NOT NULL DEFAULT ''::text
+    description_hant text NOT NULL DEFAULT ''::text
+    description_en text NOT NULL DEFAULT ''::text
+    owner_org text NOT NULL
+    app_type text NOT NULL
+    redirect_uris text NOT NULL DEFAULT ''::text
+    post_logout_redirect_uris text NOT NULL DEFAULT ''::text
+    scopes text NOT NULL
+    id_number_entitled boolean NOT NULL DEFAULT false
+    launch_url text NOT NULL DEFAULT ''::text
+    disabled boolean NOT NULL DEFAULT false
+    created_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
 TABLE audit_events (
     id bigint NOT NULL
     at timestamp with time zone NOT NULL
@@ -78,6 +99,16 @@ TABLE calendar_overrides (
     reason text NOT NULL
     created_by text NOT NULL
     created_at timestamp with time zone NOT NULL
+);
+
+TABLE consents (
+    id bigint NOT NULL
+    account_id bigint NOT NULL
+    client_id text NOT NULL
+    acting_for text NOT NULL DEFAULT ''::text
+    scopes text NOT NULL
+    granted_at timestamp with time zone NOT NULL
+    revoked_at timestamp with time zone
 );
 
 TABLE enterprises (
@@ -129,6 +160,68 @@ TABLE message_outbox (
     recipient text NOT NULL
     body text NOT NULL
     created_at timestamp with time zone NOT NULL
+);
+
+TABLE oidc_access_tokens (
+    id text NOT NULL
+    client_id text NOT NULL
+    account_id bigint
+    scopes text NOT NULL
+    acting_for text NOT NULL DEFAULT ''::text
+    acting_for_name text NOT NULL DEFAULT ''::text
+    consent_id bigint
+    family text NOT NULL DEFAULT ''::text
+    auth_time timestamp with time zone
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    revoked_at timestamp with time zone
+);
+
+TABLE oidc_auth_requests (
+    id text NOT NULL
+    client_id text NOT NULL
+    redirect_uri text NOT NULL
+    scopes text NOT NULL
+    response_type text NOT NULL
+    response_mode text NOT NULL DEFAULT ''::text
+    state text NOT NULL DEFAULT ''::text
+    nonce text NOT NULL DEFAULT ''::text
+    code_challenge text NOT NULL DEFAULT ''::text
+    code_challenge_method text NOT NULL DEFAULT ''::text
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    done boolean NOT NULL DEFAULT false
+    account_id bigint
+    acting_for text NOT NULL DEFAULT ''::text
+    acting_for_name text NOT NULL DEFAULT ''::text
+    consent_id bigint
+    auth_time timestamp with time zone
+    code_hash text
+);
+
+TABLE oidc_refresh_tokens (
+    id text NOT NULL
+    token_hash text NOT NULL
+    family text NOT NULL
+    client_id text NOT NULL
+    account_id bigint NOT NULL
+    scopes text NOT NULL
+    acting_for text NOT NULL DEFAULT ''::text
+    acting_for_name text NOT NULL DEFAULT ''::text
+    consent_id bigint NOT NULL
+    auth_time timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    rotated_at timestamp with time zone
+    revoked_at timestamp with time zone
+);
+
+TABLE oidc_signing_keys (
+    id text NOT NULL
+    algorithm text NOT NULL
+    private_key text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    retire_at timestamp with time zone
 );
 
 TABLE one_time_codes (
@@ -301,10 +394,14 @@ CREATE UNIQUE INDEX accounts_pkey ON accounts USING btree (id);
 CREATE INDEX agent_authorisations_agent ON agent_authorisations USING btree (agent_account_id);
 CREATE INDEX agent_authorisations_enterprise ON agent_authorisations USING btree (credit_code);
 CREATE UNIQUE INDEX agent_authorisations_pkey ON agent_authorisations USING btree (id);
+CREATE INDEX apps_owner ON apps USING btree (owner_org);
+CREATE UNIQUE INDEX apps_pkey ON apps USING btree (client_id);
 CREATE INDEX audit_events_object ON audit_events USING btree (object_type, object_id);
 CREATE UNIQUE INDEX audit_events_pkey ON audit_events USING btree (id);
 CREATE UNIQUE INDEX blobs_pkey ON blobs USING btree (sha256);
 CREATE UNIQUE INDEX calendar_overrides_pkey ON calendar_overrides USING btree (day);
+CREATE UNIQUE INDEX consents_in_force ON consents USING btree (account_id, client_id, acting_for) WHERE (revoked_at IS NULL);
+CREATE UNIQUE INDEX consents_pkey ON consents USING btree (id);
 CREATE INDEX enterprises_owner ON enterprises USING btree (owner_account_id);
 CREATE UNIQUE INDEX enterprises_pkey ON enterprises USING btree (credit_code);
 CREATE UNIQUE INDEX event_consumers_pkey ON event_consumers USING btree (name);
@@ -316,6 +413,18 @@ CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
 CREATE INDEX login_history_account ON login_history USING btree (account_id, at);
 CREATE UNIQUE INDEX login_history_pkey ON login_history USING btree (id);
 CREATE UNIQUE INDEX message_outbox_pkey ON message_outbox USING btree (id);
+CREATE INDEX oidc_access_tokens_account ON oidc_access_tokens USING btree (account_id, client_id);
+CREATE INDEX oidc_access_tokens_expiry ON oidc_access_tokens USING btree (expires_at);
+CREATE INDEX oidc_access_tokens_family ON oidc_access_tokens USING btree (family);
+CREATE UNIQUE INDEX oidc_access_tokens_pkey ON oidc_access_tokens USING btree (id);
+CREATE UNIQUE INDEX oidc_auth_requests_code_hash_key ON oidc_auth_requests USING btree (code_hash);
+CREATE INDEX oidc_auth_requests_expiry ON oidc_auth_requests USING btree (expires_at);
+CREATE UNIQUE INDEX oidc_auth_requests_pkey ON oidc_auth_requests USING btree (id);
+CREATE INDEX oidc_refresh_tokens_account ON oidc_refresh_tokens USING btree (account_id, client_id);
+CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens USING btree (family);
+CREATE UNIQUE INDEX oidc_refresh_tokens_pkey ON oidc_refresh_tokens USING btree (id);
+CREATE UNIQUE INDEX oidc_refresh_tokens_token_hash_key ON oidc_refresh_tokens USING btree (token_hash);
+CREATE UNIQUE INDEX oidc_signing_keys_pkey ON oidc_signing_keys USING btree (id);
 CREATE INDEX one_time_codes_account ON one_time_codes USING btree (account_id, purpose, created_at);
 CREATE UNIQUE INDEX one_time_codes_pkey ON one_time_codes USING btree (id);
 CREATE UNIQUE INDEX organisation_aliases_pkey ON organisation_aliases USING btree (alias);

@@ -43,6 +43,27 @@ CREATE TABLE agent_authorisations (
     revoked_by        INTEGER REFERENCES accounts (id)
 );
 
+CREATE TABLE apps (
+    client_id                  TEXT PRIMARY KEY,
+    secret_hash                TEXT NOT NULL DEFAULT '',
+    name_hans                  TEXT NOT NULL,
+    name_hant                  TEXT NOT NULL,
+    name_en                    TEXT NOT NULL,
+    description_hans           TEXT NOT NULL DEFAULT '',
+    description_hant           TEXT NOT NULL DEFAULT '',
+    description_en             TEXT NOT NULL DEFAULT '',
+    owner_org                  TEXT NOT NULL REFERENCES organisations (code),
+    app_type                   TEXT NOT NULL CHECK (app_type IN ('web', 'native', 'service')),
+    redirect_uris              TEXT NOT NULL DEFAULT '',
+    post_logout_redirect_uris  TEXT NOT NULL DEFAULT '',
+    scopes                     TEXT NOT NULL,
+    id_number_entitled         INTEGER NOT NULL DEFAULT 0,
+    launch_url                 TEXT NOT NULL DEFAULT '',
+    disabled                   INTEGER NOT NULL DEFAULT 0,
+    created_at                 TIMESTAMP NOT NULL,
+    updated_at                 TIMESTAMP NOT NULL
+);
+
 CREATE TABLE audit_events (
     id             INTEGER PRIMARY KEY,
     at             TIMESTAMP NOT NULL,
@@ -70,6 +91,16 @@ CREATE TABLE calendar_overrides (
     reason      TEXT NOT NULL CHECK (reason <> ''),
     created_by  TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE consents (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id),
+    client_id   TEXT NOT NULL REFERENCES apps (client_id),
+    acting_for  TEXT NOT NULL DEFAULT '',
+    scopes      TEXT NOT NULL,
+    granted_at  TIMESTAMP NOT NULL,
+    revoked_at  TIMESTAMP
 );
 
 CREATE TABLE enterprises (
@@ -122,6 +153,68 @@ CREATE TABLE message_outbox (
     recipient   TEXT NOT NULL,
     body        TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE oidc_access_tokens (
+    id               TEXT PRIMARY KEY,
+    client_id        TEXT NOT NULL REFERENCES apps (client_id),
+    account_id       INTEGER REFERENCES accounts (id),
+    scopes           TEXT NOT NULL,
+    acting_for       TEXT NOT NULL DEFAULT '',
+    acting_for_name  TEXT NOT NULL DEFAULT '',
+    consent_id       INTEGER REFERENCES consents (id),
+    family           TEXT NOT NULL DEFAULT '',
+    auth_time        TIMESTAMP,
+    created_at       TIMESTAMP NOT NULL,
+    expires_at       TIMESTAMP NOT NULL,
+    revoked_at       TIMESTAMP
+);
+
+CREATE TABLE oidc_auth_requests (
+    id                     TEXT PRIMARY KEY,
+    client_id              TEXT NOT NULL REFERENCES apps (client_id),
+    redirect_uri           TEXT NOT NULL,
+    scopes                 TEXT NOT NULL,
+    response_type          TEXT NOT NULL,
+    response_mode          TEXT NOT NULL DEFAULT '',
+    state                  TEXT NOT NULL DEFAULT '',
+    nonce                  TEXT NOT NULL DEFAULT '',
+    code_challenge         TEXT NOT NULL DEFAULT '',
+    code_challenge_method  TEXT NOT NULL DEFAULT '',
+    created_at             TIMESTAMP NOT NULL,
+    expires_at             TIMESTAMP NOT NULL,
+    done                   INTEGER NOT NULL DEFAULT 0,
+    account_id             INTEGER REFERENCES accounts (id),
+    acting_for             TEXT NOT NULL DEFAULT '',
+    acting_for_name        TEXT NOT NULL DEFAULT '',
+    consent_id             INTEGER REFERENCES consents (id),
+    auth_time              TIMESTAMP,
+    code_hash              TEXT UNIQUE
+);
+
+CREATE TABLE oidc_refresh_tokens (
+    id               TEXT PRIMARY KEY,
+    token_hash       TEXT NOT NULL UNIQUE,
+    family           TEXT NOT NULL,
+    client_id        TEXT NOT NULL REFERENCES apps (client_id),
+    account_id       INTEGER NOT NULL REFERENCES accounts (id),
+    scopes           TEXT NOT NULL,
+    acting_for       TEXT NOT NULL DEFAULT '',
+    acting_for_name  TEXT NOT NULL DEFAULT '',
+    consent_id       INTEGER NOT NULL REFERENCES consents (id),
+    auth_time        TIMESTAMP NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    expires_at       TIMESTAMP NOT NULL,
+    rotated_at       TIMESTAMP,
+    revoked_at       TIMESTAMP
+);
+
+CREATE TABLE oidc_signing_keys (
+    id           TEXT PRIMARY KEY,
+    algorithm    TEXT NOT NULL CHECK (algorithm IN ('ES256', 'EdDSA')),
+    private_key  TEXT NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    retire_at    TIMESTAMP
 );
 
 CREATE TABLE one_time_codes (
@@ -301,7 +394,11 @@ CREATE INDEX agent_authorisations_agent ON agent_authorisations (agent_account_i
 
 CREATE INDEX agent_authorisations_enterprise ON agent_authorisations (credit_code);
 
+CREATE INDEX apps_owner ON apps (owner_org);
+
 CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+
+CREATE UNIQUE INDEX consents_in_force ON consents (account_id, client_id, acting_for) WHERE revoked_at IS NULL;
 
 CREATE INDEX enterprises_owner ON enterprises (owner_account_id);
 
@@ -312,6 +409,18 @@ CREATE INDEX event_deliveries_event ON event_deliveries (event_id);
 CREATE INDEX events_created ON events (created_at);
 
 CREATE INDEX login_history_account ON login_history (account_id, at);
+
+CREATE INDEX oidc_access_tokens_account ON oidc_access_tokens (account_id, client_id);
+
+CREATE INDEX oidc_access_tokens_expiry ON oidc_access_tokens (expires_at);
+
+CREATE INDEX oidc_access_tokens_family ON oidc_access_tokens (family);
+
+CREATE INDEX oidc_auth_requests_expiry ON oidc_auth_requests (expires_at);
+
+CREATE INDEX oidc_refresh_tokens_account ON oidc_refresh_tokens (account_id, client_id);
+
+CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family);
 
 CREATE INDEX one_time_codes_account ON one_time_codes (account_id, purpose, created_at);
 
