@@ -34,7 +34,8 @@ import (
 //  7. rate limit of the route's class, per client IP — before authentication, so a flood
 //     never reaches the session store;
 //  8. body size limit (413);
-//  9. authentication (Config.Authenticate → principal in the context);
+//  9. authentication (Config.Authenticate → principal in the context), unless the route
+//     authenticates its callers itself (OwnAuthentication);
 //  10. the handler, whose error goes to WriteError.
 func (s *Server) Handler() http.Handler { return s.handler }
 
@@ -301,7 +302,7 @@ func (s *Server) routeHandler(rt *route) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, rt.maxBody)
 		}
-		if !rt.builtin {
+		if !rt.builtin && !rt.ownAuth {
 			var err error
 			if r, err = s.authenticate(r); err != nil {
 				s.WriteError(w, r, err)

@@ -215,6 +215,7 @@ type route struct {
 	class   string // rate-limit class; "" for none
 	maxBody int64
 	builtin bool
+	ownAuth bool // the handler authenticates its callers itself
 	h       HandlerFunc
 	hh      http.Handler
 }
@@ -232,6 +233,13 @@ func MaxBody(n int64) RouteOption { return func(r *route) { r.maxBody = n } }
 
 // Name sets the route's label in metrics, instead of its pattern.
 func Name(name string) RouteOption { return func(r *route) { r.name = name } }
+
+// OwnAuthentication marks a route whose handler authenticates its callers itself — an OAuth
+// token endpoint checks client secrets in the Authorization header, its userinfo endpoint its
+// own access tokens — so Config.Authenticate is not run for it and its principal is anonymous.
+// Without it, a credential that Authenticate does not know would be refused before the handler
+// could check it. Cross-origin protection, rate limits and body limits still apply.
+func OwnAuthentication() RouteOption { return func(r *route) { r.ownAuth = true } }
 
 // Handle registers h for pattern, a Go method pattern such as "GET /plan/{id}". It panics,
 // as http.ServeMux does, on a malformed or conflicting pattern, and on a bad option.

@@ -708,6 +708,51 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
+// TestOwnAuthentication: a route that authenticates its callers itself gets their credentials
+// untouched, even ones Config.Authenticate would refuse, and an anonymous principal.
+func TestOwnAuthentication(t *testing.T) {
+	calls := 0
+	auth := func(r *http.Request) (principal.Principal, error) {
+		calls++
+		if r.Header.Get("Authorization") != "" {
+			return principal.Principal{}, errs.E(errs.Unauthenticated, "error.unauthenticated")
+		}
+		return principal.Principal{Kind: principal.Official, Login: "lin"}, nil
+	}
+	s, _ := newServer(t, Config{Authenticate: auth})
+	var got principal.Principal
+	var gotAuth string
+	s.Handle("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) error {
+		got, gotAuth = principal.From(r.Context()), r.Header.Get("Authorization")
+		return nil
+	}, OwnAuthentication())
+	s.Handle("POST /api/things", func(w http.ResponseWriter, r *http.Request) error { return nil })
+
+	r := httptest.NewRequest("POST", "/oauth/token", strings.NewReader("grant_type=client_credentials"))
+	r.SetBasicAuth("app", "secret")
+	if w := serve(s, r); w.Code != 200 {
+		t.Fatalf("own-authentication route: status %d, want 200", w.Code)
+	}
+	if calls != 0 {
+		t.Errorf("Authenticate ran %d times for a route that authenticates its callers itself", calls)
+	}
+	if got.Kind != principal.Anonymous || gotAuth == "" {
+		t.Errorf("handler saw principal %+v and Authorization %q; want anonymous and the header untouched", got, gotAuth)
+	}
+	// Other routes are still authenticated.
+	r = httptest.NewRequest("POST", "/api/things", nil)
+	r.SetBasicAuth("app", "secret")
+	if w := serve(s, r); w.Code != 401 {
+		t.Errorf("ordinary route with a refused credential: status %d, want 401", w.Code)
+	}
+	// Cross-origin protection still applies.
+	r = httptest.NewRequest("POST", "/oauth/token", nil)
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	if w := serve(s, r); w.Code != 403 {
+		t.Errorf("cross-site POST to an own-authentication route: status %d, want 403", w.Code)
+	}
+}
+
 func TestAccessLog(t *testing.T) {
 	s, logs := newServer(t, Config{})
 	s.Handle("GET /search", func(w http.ResponseWriter, r *http.Request) error {
