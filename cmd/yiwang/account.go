@@ -62,7 +62,11 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("--org: %w", describe(err))
 		}
 	}
-	a, err := identity.CreateAccount(sys, db, identity.NewAccount{Login: login, Kind: principal.Official, DisplayName: name,
+	ids, err := identity.New(db, identity.Options{})
+	if err != nil {
+		return err
+	}
+	a, err := ids.CreateAccount(sys, identity.NewAccount{Login: login, Kind: principal.Official, DisplayName: name,
 		OrgCode: orgCode, Roles: roleList, Password: password})
 	if err != nil {
 		return describe(err)

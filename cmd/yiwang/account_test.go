@@ -50,7 +50,12 @@ func TestAccountCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	token, a, err := identity.Login(context.Background(), db, "szb.chief", "a-strong-password-1")
+	ids, err := identity.New(db, identity.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ids.Login(context.Background(), "szb.chief", "a-strong-password-1", identity.Meta{})
+	token, a := res.Token, res.Account
 	if err != nil || token == "" || a.OrgCode == nil || *a.OrgCode != "fj-digital-office" || len(a.Roles) != 2 {
 		t.Errorf("login = %q %+v %v", token, a, err)
 	}

@@ -422,7 +422,7 @@ func newApp(t testing.TB, db *store.DB) *app.App {
 
 // sessions logs demo officials in once each and hands out their session tokens.
 type sessions struct {
-	db     *store.DB
+	ids    *identity.Service
 	tokens map[string]string
 }
 
@@ -431,7 +431,8 @@ func (s *sessions) token(t *testing.T, login string) string {
 	if tok, ok := s.tokens[login]; ok {
 		return tok
 	}
-	tok, _, err := identity.Login(context.Background(), s.db, login, demo.Password)
+	res, err := s.ids.Login(context.Background(), login, demo.Password, identity.Meta{})
+	tok := res.Token
 	if err != nil {
 		t.Fatalf("log in as %s: %v", login, err)
 	}
@@ -664,7 +665,7 @@ func TestAPIScenarios(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newApp(t, db)
 		h := a.Server.Handler()
-		ss := &sessions{db: db, tokens: map[string]string{}}
+		ss := &sessions{ids: a.Identity, tokens: map[string]string{}}
 		saved := map[string]string{}
 		for _, sc := range scenarios {
 			t.Run(sc.name, func(t *testing.T) { sc.run(t, h, db, ss, saved) })

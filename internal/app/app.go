@@ -8,16 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/api"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/demo"
+	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/web"
 )
@@ -37,12 +42,16 @@ type Config struct {
 	Version string
 	// RateLimits overrides the HTTP rate limits (tests raise them).
 	RateLimits map[string]httpserver.Limit
+	// Sender delivers one-time codes to phones; nil means the development outbox, which
+	// production refuses.
+	Sender identity.Sender
 }
 
 // App is the assembled platform.
 type App struct {
 	DB         *store.DB
 	Plan       *plan.Service
+	Identity   *identity.Service
 	Calendar   *calendar.Live
 	Dispatcher *events.Dispatcher
 	Server     *httpserver.Server
@@ -63,7 +72,11 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), logger: cfg.Logger}
+	ids, err := identity.New(cfg.DB, identity.Options{Sender: cfg.Sender, Production: cfg.Production})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), Identity: ids, logger: cfg.Logger}
 	a.Dispatcher = events.NewDispatcher(cfg.DB, events.Options{Logger: cfg.Logger})
 	// Wake the dispatcher after each commit instead of waiting for its next poll.
 	cfg.DB.OnCommit(a.Dispatcher.Notify)
@@ -87,7 +100,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		a.DemoResult = &res
 	}
-	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Logger: cfg.Logger, Secure: cfg.Production, Demo: cfg.Demo})
+	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, Logger: cfg.Logger, Secure: cfg.Production, Demo: cfg.Demo})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -96,7 +109,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Logger:       cfg.Logger,
 		TLS:          cfg.Production,
 		Ready:        cfg.DB.Ready,
-		Authenticate: site.Authenticate,
+		Authenticate: a.authenticator(site.Authenticate),
 		ErrorPage:    site.ErrorPage,
 		RateLimits:   cfg.RateLimits,
 	})
@@ -152,4 +165,34 @@ func redact(u string) string {
 		return "(unparsable URL)"
 	}
 	return p.Redacted()
+}
+
+// authenticator says who is asking: a bearer token on the JSON API, else the session cookie.
+// A token limited to reading may not change anything.
+func (a *App) authenticator(session func(*http.Request) (principal.Principal, error)) func(*http.Request) (principal.Principal, error) {
+	return func(r *http.Request) (principal.Principal, error) {
+		auth := r.Header.Get("Authorization")
+		if auth == "" {
+			return session(r)
+		}
+		scheme, token, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(r.URL.Path, "/api/") {
+			return principal.Principal{}, errs.E(errs.Unauthenticated, "error.bad_authorization")
+		}
+		p, err := a.Identity.TokenPrincipal(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			return principal.Principal{}, err
+		}
+		if !readOnlyMethod(r.Method) && !p.Allows(principal.ScopeAPIWrite) {
+			return principal.Principal{}, errs.E(errs.Forbidden, "error.token_read_only")
+		}
+		if !p.Allows(principal.ScopeAPIRead) && !p.Allows(principal.ScopeAPIWrite) {
+			return principal.Principal{}, errs.E(errs.Forbidden, "error.token_scope")
+		}
+		return p, nil
+	}
+}
+
+func readOnlyMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }

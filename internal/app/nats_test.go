@@ -17,7 +17,6 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/app"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/events"
-	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -62,7 +61,7 @@ func TestReportReachesJetStream(t *testing.T) {
 	go func() { done <- a.Run(runCtx, "127.0.0.1:0", func(string) { close(listening) }) }()
 	<-listening
 
-	acc, err := identity.GetAccount(ctx, db, "gxt.officer")
+	acc, err := a.Identity.AccountByLogin(ctx, "gxt.officer")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,14 +67,18 @@ func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err erro
 	if res.Organisations, err = org.Seed(ctx, db, org.Directory()); err != nil {
 		return res, err
 	}
+	ids, err := identity.New(db, identity.Options{})
+	if err != nil {
+		return res, err
+	}
 	for _, a := range Accounts {
 		// Checking first skips hashing a password for an account that is already there.
-		if _, err := identity.GetAccount(ctx, db, a.Login); err == nil {
+		if _, err := ids.AccountByLogin(ctx, a.Login); err == nil {
 			continue
 		} else if !errs.Is(err, errs.NotFound) {
 			return res, err
 		}
-		_, err := identity.CreateAccount(ctx, db, identity.NewAccount{Login: a.Login, Kind: principal.Official,
+		_, err := ids.CreateAccount(ctx, identity.NewAccount{Login: a.Login, Kind: principal.Official,
 			DisplayName: a.Name, OrgCode: a.OrgCode, Roles: a.Roles, Password: Password})
 		switch {
 		case errs.Is(err, errs.Conflict):
@@ -89,7 +93,7 @@ func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err erro
 		return res, err
 	}
 	if res.Plan.Created {
-		if res.Reports, err = seedProgress(ctx, db, svc, cal); err != nil {
+		if res.Reports, err = seedProgress(ctx, ids, svc, cal); err != nil {
 			return res, err
 		}
 	}
@@ -98,7 +102,7 @@ func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err erro
 
 // seedProgress files and reviews a few progress reports as the demo officials would, and moves
 // some deadlines into the coming weeks, as the digital office does when it extends an item.
-func seedProgress(ctx context.Context, db *store.DB, svc *plan.Service, cal Calendar) (int, error) {
+func seedProgress(ctx context.Context, ids *identity.Service, svc *plan.Service, cal Calendar) (int, error) {
 	d, err := svc.Latest(ctx)
 	if err != nil {
 		return 0, err
@@ -108,7 +112,7 @@ func seedProgress(ctx context.Context, db *store.DB, svc *plan.Service, cal Cale
 		byOrdinal[it.Ordinal] = it
 	}
 	as := func(login string) (context.Context, error) {
-		a, err := identity.GetAccount(ctx, db, login)
+		a, err := ids.AccountByLogin(ctx, login)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +165,7 @@ func seedProgress(ctx context.Context, db *store.DB, svc *plan.Service, cal Cale
 		}
 	}
 	// The digital office extended some items into the coming weeks.
-	today := db.Clock().Now().In(clock.China)
+	today := ids.DB().Clock().Now().In(clock.China)
 	for ordinal, workingDays := range map[int]int{9: 5, 11: 20, 12: 45, 27: 8} {
 		if it := byOrdinal[ordinal]; it != nil {
 			due := cal.AddWorkingDays(today, workingDays).Format(time.DateOnly)

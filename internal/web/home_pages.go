@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/org"
@@ -74,7 +75,8 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	login, password := r.PostFormValue("login"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	token, _, err := identity.Login(r.Context(), s.cfg.DB, login, password)
+	res, err := s.cfg.Identity.Login(r.Context(), login, password, loginMeta(r))
+	token := res.Token
 	if errs.Is(err, errs.Unauthenticated) {
 		p := loginPage{basePage: s.newBase(w, r, "login.title"), Next: next, Login: login, DemoHint: s.cfg.Demo}
 		p.Error = p.T("error.bad_credentials")
@@ -91,7 +93,7 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Site) logout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := identity.Logout(r.Context(), s.cfg.DB, c.Value); err != nil {
+		if err := s.cfg.Identity.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}
@@ -126,4 +128,9 @@ func requireOfficial(p principal.Principal) error {
 		return errs.E(errs.Forbidden, "plan.error.officials_only")
 	}
 	return nil
+}
+
+// loginMeta describes where a login attempt comes from, for the person's login history.
+func loginMeta(r *http.Request) identity.Meta {
+	return identity.Meta{ClientIP: httpserver.ClientIP(r), UserAgent: r.UserAgent()}
 }

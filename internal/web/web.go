@@ -35,9 +35,10 @@ var staticFS embed.FS
 
 // Config is what the site needs.
 type Config struct {
-	DB     *store.DB
-	Plan   *plan.Service
-	Logger *slog.Logger
+	DB       *store.DB
+	Plan     *plan.Service
+	Identity *identity.Service
+	Logger   *slog.Logger
 	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
 	Secure bool
 	// Demo shows the demo-account hint on the login page.
@@ -132,7 +133,7 @@ func (s *Site) Authenticate(r *http.Request) (principal.Principal, error) {
 	if err != nil || c.Value == "" {
 		return principal.Principal{Kind: principal.Anonymous}, nil
 	}
-	p, err := identity.SessionPrincipal(r.Context(), s.cfg.DB, c.Value)
+	p, err := s.cfg.Identity.SessionPrincipal(r.Context(), c.Value)
 	if errs.Is(err, errs.Unauthenticated) {
 		return principal.Principal{Kind: principal.Anonymous}, nil
 	}

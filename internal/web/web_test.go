@@ -16,15 +16,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/html"
 
 	"github.com/yiwang-platform/yiwang/internal/app"
 	"github.com/yiwang-platform/yiwang/internal/audit"
+	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/plan"
@@ -39,7 +42,7 @@ const (
 	gxt      = "gxt.officer"
 	fgw      = "fgw.officer"
 	reviewer = "szb.reviewer"
-	resident = "resident.lin"
+	resident = "13905912846" // a resident signs in with her phone number
 )
 
 // reportText is part of demo report 2 on item 25, which only officials may read.
@@ -68,8 +71,8 @@ func newSite(t testing.TB, db *store.DB, limits map[string]httpserver.Limit) *si
 	}
 	t.Cleanup(a.Close)
 	ctx := principal.With(context.Background(), principal.SystemPrincipal)
-	if _, err := identity.CreateAccount(ctx, db, identity.NewAccount{Login: resident, Kind: principal.Resident,
-		DisplayName: "林秀英", Password: demo.Password}); err != nil {
+	if _, err := a.Identity.ImportResident(ctx, identity.Registration{Name: "林秀英", IDType: identity.ResidentID,
+		IDNumber: idcode.NewResidentID("350102", time.Date(1986, 4, 12, 0, 0, 0, 0, clock.China), 24), Phone: resident, Password: demo.Password}); err != nil {
 		t.Fatal(err)
 	}
 	s := &site{t: t, a: a, db: db, tokens: map[string]string{}}
@@ -85,7 +88,8 @@ func (s *site) token(login string) string {
 	if tok, ok := s.tokens[login]; ok {
 		return tok
 	}
-	tok, _, err := identity.Login(context.Background(), s.db, login, demo.Password)
+	res, err := s.a.Identity.Login(context.Background(), login, demo.Password, identity.Meta{})
+	tok := res.Token
 	if err != nil {
 		s.t.Fatalf("log in as %s: %v", login, err)
 	}

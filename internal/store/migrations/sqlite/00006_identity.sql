@@ -50,18 +50,19 @@ CREATE TABLE login_history (
 );
 CREATE INDEX login_history_account ON login_history (account_id, at);
 
--- One-time codes are stored as hashes; each allows a few attempts before it is spent.
+-- One-time codes go to a phone (recipient) and are stored as hashes; each allows a few attempts.
 CREATE TABLE one_time_codes (
     id          INTEGER PRIMARY KEY,
-    account_id  INTEGER NOT NULL REFERENCES accounts (id),
-    purpose     TEXT NOT NULL CHECK (purpose IN ('login', 'recovery')),
+    account_id  INTEGER REFERENCES accounts (id),
+    recipient   TEXT NOT NULL,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('register', 'login', 'recovery')),
     code_hash   TEXT NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
     created_at  TIMESTAMP NOT NULL,
     expires_at  TIMESTAMP NOT NULL,
     used_at     TIMESTAMP
 );
-CREATE INDEX one_time_codes_account ON one_time_codes (account_id, purpose, created_at);
+CREATE INDEX one_time_codes_recipient ON one_time_codes (recipient, purpose, created_at);
 
 -- Messages the development sender "sent": the outbox page shows them. Production refuses it.
 CREATE TABLE message_outbox (

@@ -1,0 +1,205 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"image/png"
+	"strconv"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/yiwang-platform/yiwang/internal/audit"
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+const (
+	totpPeriod = 30
+	totpIssuer = "Yiwang 一网"
+)
+
+// checkTOTP accepts code for the step before, at or after now (clock drift), but only a step
+// later than the last one used, so that an observed code cannot be replayed.
+func checkTOTP(sec secret, code string, now time.Time) (int64, bool) {
+	if sec.TOTPSecret == nil || len(code) != 6 {
+		return 0, false
+	}
+	step := now.Unix() / totpPeriod
+	for _, s := range []int64{step - 1, step, step + 1} {
+		if s <= sec.TOTPLastStep {
+			continue
+		}
+		want, err := totp.GenerateCodeCustom(*sec.TOTPSecret, time.Unix(s*totpPeriod, 0), totp.ValidateOpts{
+			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// TOTPSetup is a new TOTP secret waiting to be confirmed.
+type TOTPSetup struct {
+	// URL is the otpauth:// URL an authenticator app reads; QRCode the same as a PNG.
+	URL    string
+	Secret string
+	QRCode []byte
+}
+
+// BeginTOTP makes a new TOTP secret for the signed-in person; it takes effect only when
+// ConfirmTOTP sees a code from it. Returns errs.Conflict if TOTP is already on.
+func (s *Service) BeginTOTP(ctx context.Context) (setup TOTPSetup, err error) {
+	defer errs.Wrap(&err, "identity.BeginTOTP")
+	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return setup, err
+	}
+	a, err := s.Account(ctx, p.AccountID)
+	if err != nil {
+		return setup, err
+	}
+	if a.TOTPEnabled {
+		return setup, errs.E(errs.Conflict, "identity.error.totp_on")
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: a.Login, Period: totpPeriod})
+	if err != nil {
+		return setup, err
+	}
+	img, err := key.Image(240, 240)
+	if err != nil {
+		return setup, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return setup, err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = ?, totp_last_step = 0 WHERE id = ? AND totp_enabled = 0`, key.Secret(), a.ID)
+		return err
+	})
+	return TOTPSetup{URL: key.URL(), Secret: key.Secret(), QRCode: buf.Bytes()}, err
+}
+
+// ConfirmTOTP turns TOTP on once code comes from the secret BeginTOTP made.
+func (s *Service) ConfirmTOTP(ctx context.Context, code string) (err error) {
+	defer errs.Wrap(&err, "identity.ConfirmTOTP")
+	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		sec, err := getSecret(ctx, tx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if sec.TOTPEnabled {
+			return errs.E(errs.Conflict, "identity.error.totp_on")
+		}
+		if sec.TOTPSecret == nil {
+			return errs.E(errs.Conflict, "identity.error.totp_not_begun")
+		}
+		step, ok := checkTOTP(sec, code, tx.Now)
+		if !ok {
+			return errs.Field("code", "identity.error.totp_wrong")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_enabled = 1, totp_last_step = ? WHERE id = ?`, step, p.AccountID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "identity.totp.enabled", ObjectType: "account", ObjectID: strconv.FormatInt(p.AccountID, 10)})
+	})
+}
+
+// DisableTOTP turns TOTP off for the signed-in person, who must give their password.
+func (s *Service) DisableTOTP(ctx context.Context, password string) (err error) {
+	defer errs.Wrap(&err, "identity.DisableTOTP")
+	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.db.Get(ctx, &hash, `SELECT password_hash FROM accounts WHERE id = ?`, p.AccountID); err != nil {
+		return err
+	}
+	if !CheckPassword(hash, password) {
+		return errs.Field("password", "identity.error.password_wrong")
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_enabled = 0, totp_secret = NULL WHERE id = ?`, p.AccountID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "identity.totp.disabled", ObjectType: "account", ObjectID: strconv.FormatInt(p.AccountID, 10)})
+	})
+}
+
+// ChangePassword replaces the signed-in person's password after checking the current one, and
+// ends their other sessions.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) (err error) {
+	defer errs.Wrap(&err, "identity.ChangePassword")
+	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.db.Get(ctx, &hash, `SELECT password_hash FROM accounts WHERE id = ?`, p.AccountID); err != nil {
+		return err
+	}
+	if !CheckPassword(hash, current) {
+		return errs.Field("current_password", "identity.error.password_wrong")
+	}
+	newHash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, newHash, p.AccountID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "identity.password.changed", ObjectType: "account", ObjectID: strconv.FormatInt(p.AccountID, 10)})
+	})
+}
+
+// Recover sets a new password for the account of phone, proven by a one-time code for
+// PurposeRecovery; it resets the lockout and ends every session of the account. TOTP stays on:
+// the next login still asks for it.
+func (s *Service) Recover(ctx context.Context, phone, code, newPassword string, m Meta) (err error) {
+	defer errs.Wrap(&err, "identity.Recover")
+	if phone, err = NormalizePhone(phone); err != nil {
+		return err
+	}
+	hash, err := HashPassword(newPassword)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, func(tx *store.Tx) error {
+		var id int64
+		err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ?`, phone)
+		if errs.Is(err, errs.NotFound) {
+			return errs.Field("code", "identity.error.code_expired")
+		}
+		if err != nil {
+			return err
+		}
+		a, err := getAccountTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.consumeCode(ctx, tx, &id, phone, PurposeRecovery, code); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?`, hash, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = ?`, id); err != nil {
+			return err
+		}
+		if err := recordLogin(ctx, tx, &a, "recovery", "password_reset", m); err != nil {
+			return err
+		}
+		return audit.Record(principal.With(ctx, a.Principal()), tx, audit.Change{Action: "identity.account.recovered",
+			ObjectType: "account", ObjectID: strconv.FormatInt(id, 10)})
+	})
+}
