@@ -20,9 +20,9 @@ var layers = map[string]int{
 	"internal/store": 1, "internal/store/storetest": 1, "internal/audit": 1, "internal/events": 1,
 	"internal/blob": 1, "internal/calendar": 1, "internal/httpserver": 1, "internal/org": 1,
 	// 2 — domains: each owns its tables and rules; they never import each other.
-	"internal/identity": 2, "internal/plan": 2,
+	"internal/identity": 2, "internal/plan": 2, "internal/apps": 2,
 	// 3 — adapters: pages and JSON API over the domains.
-	"internal/web": 3, "internal/api": 3,
+	"internal/web": 3, "internal/api": 3, "internal/oidc": 3,
 	// 4 — wiring, demo data and whole-platform tests.
 	"internal/app": 4, "internal/demo": 4, "internal/browsertest": 4, "internal/archtest": 4,
 	"cmd/yiwang": 5,
