@@ -59,7 +59,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		for _, acc := range demo.Accounts {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", acc.Login, acc.Name, acc.Purpose)
 		}
+		for _, r := range demo.Residents {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Phone, r.Name, r.Purpose)
+		}
 		tw.Flush()
+		fmt.Fprintf(stdout, "Residents sign in with their phone number; one-time codes appear at %s/dev/outbox.\n", url)
 		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/plan/worklist   API: %s/api/openapi.json\n", url, url, url, url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	})

@@ -1,5 +1,6 @@
 // Package demo seeds a Yiwang store with demo data — the province's organisations, demo
-// accounts of officials, the 2021 Digital Fujian work plan and some progress on it — so that
+// accounts of officials, residents with a synthetic population registry, an enterprise and its
+// agent, the 2021 Digital Fujian work plan and some progress on it — so that
 // `yiwang demo` shows a working platform. Seeding is idempotent: running it again adds nothing.
 package demo
 
@@ -43,12 +44,17 @@ var Accounts = []struct {
 	{Account{"fgw.officer", "吴丽娟", "fj-drc", "", "省发改委工作人员"}, nil},
 	{Account{"kjt.officer", "郑晓东", "fj-science-tech", "", "省科技厅工作人员"}, nil},
 	{Account{"fuzhou.officer", "王海燕", "city-fuzhou", "", "福州市人民政府工作人员"}, nil},
+	{Account{"fuzhou.admin", "刘建新", "city-fuzhou", "administrator", "福州市管理员：管理本市工作人员及其角色"}, []string{principal.RoleAdministrator}},
+	{Account{"scj.window", "郭晓芸", "fj-market-regulation", "window_officer", "省市场监管局窗口人员：当面核验实名（三级）"}, []string{principal.RoleWindowOfficer}},
+	{Account{"scj.approver", "蔡文斌", "fj-market-regulation", "approver", "省市场监管局审批人员：审核、审批"}, []string{principal.RoleReviewer, principal.RoleApprover}},
+	{Account{"sjj.steward", "叶慧敏", "fj-bigdata", "data_steward", "省大数据集团数据管理员"}, []string{principal.RoleDataSteward}},
 }
 
 // Result says what Seed did.
 type Result struct {
 	Organisations int
 	NewAccounts   int
+	NewResidents  int
 	Plan          *plan.ImportResult
 	Reports       int
 }
@@ -87,6 +93,9 @@ func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err erro
 		default:
 			res.NewAccounts++
 		}
+	}
+	if res.NewResidents, err = seedPeople(ctx, ids); err != nil {
+		return res, err
 	}
 	svc := plan.New(db, cal)
 	if res.Plan, err = svc.Import(ctx, PlanText); err != nil {

@@ -183,3 +183,18 @@ const DigitalOffice = "fj-digital-office"
 func isPlatformAdmin(p principal.Principal) bool {
 	return p.Kind == principal.System || (p.IsOfficial(DigitalOffice) && p.HasRole(principal.RoleAdministrator))
 }
+
+// AccountIDByPhone returns the id of the account with phone, for Yiwang itself (demo seeding,
+// imports). Returns errs.NotFound if there is none.
+func (s *Service) AccountIDByPhone(ctx context.Context, phone string) (int64, error) {
+	if principal.From(ctx).Kind != principal.System {
+		return 0, errs.E(errs.Forbidden, "error.forbidden")
+	}
+	p, err := NormalizePhone(phone)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.db.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ?`, p)
+	return id, err
+}

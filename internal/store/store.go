@@ -170,12 +170,29 @@ func (db *DB) SQL() *sql.DB { return db.writer.DB }
 
 // Get reads one row into dest outside a transaction. Returns errs.NotFound if there is none.
 func (db *DB) Get(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(db.reader.GetContext(ctx, dest, db.writer.Rebind(query), args...))
+	return classify(db.reader.GetContext(ctx, dest, db.writer.Rebind(query), normalize(args)...))
 }
 
 // Select reads rows into dest (a pointer to a slice) outside a transaction.
 func (db *DB) Select(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(db.reader.SelectContext(ctx, dest, db.writer.Rebind(query), args...))
+	return classify(db.reader.SelectContext(ctx, dest, db.writer.Rebind(query), normalize(args)...))
+}
+
+// normalize writes every time argument as tx.Now is written: UTC, whole microseconds, without a
+// monotonic clock reading. SQLite keeps times as text and compares them as text, so one layout
+// for all of them is what makes "valid_until > ?" mean what it says.
+func normalize(args []any) []any {
+	for i, a := range args {
+		switch t := a.(type) {
+		case time.Time:
+			args[i] = t.UTC().Truncate(time.Microsecond)
+		case *time.Time:
+			if t != nil {
+				args[i] = t.UTC().Truncate(time.Microsecond)
+			}
+		}
+	}
+	return args
 }
 
 // Tx is a transaction with the fixed time at which it happens.
@@ -190,24 +207,24 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement. Unique and foreign-key violations come back as errs.Conflict.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), args...)
+	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), normalize(args)...)
 	return res, classify(err)
 }
 
 // Get reads one row into dest. Returns errs.NotFound if there is none.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(tx.tx.GetContext(ctx, dest, tx.tx.Rebind(query), args...))
+	return classify(tx.tx.GetContext(ctx, dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // Select reads rows into dest (a pointer to a slice).
 func (tx *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(tx.tx.SelectContext(ctx, dest, tx.tx.Rebind(query), args...))
+	return classify(tx.tx.SelectContext(ctx, dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.
 func (tx *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(query), args...).Scan(&id)
+	err := tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(query), normalize(args)...).Scan(&id)
 	return id, classify(err)
 }
 

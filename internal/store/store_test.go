@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -270,4 +271,54 @@ func TestOpenRejectsBadURL(t *testing.T) {
 	if regexp.MustCompile(`secret`).MatchString(err.Error()) {
 		t.Errorf("error leaks the password: %v", err)
 	}
+}
+
+// TestTimeArguments checks that times a caller passes (with a monotonic reading, in another
+// zone, with nanoseconds) are stored like tx.Now and compare correctly with it in SQL.
+func TestTimeArguments(t *testing.T) {
+	now := time.Now() // carries a monotonic clock reading
+	storetest.EachWith(t, storetest.Options{Clock: clock.NewFake(now)}, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tests := []struct {
+			name  string
+			at    time.Time
+			after bool // whether at is after the transaction's now
+		}{
+			{"monotonic now minus a second", now.Add(-time.Second), false},
+			{"an hour later in Beijing time", now.Add(time.Hour).In(time.FixedZone("CST", 8*3600)), true},
+			{"half a second later", now.Add(500 * time.Millisecond), true},
+			{"a whole second later", now.Truncate(time.Second).Add(2 * time.Second), true},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				code := fmt.Sprintf("t%d", i)
+				var after bool
+				err := db.Transact(ctx, func(tx *store.Tx) error {
+					if _, err := tx.Exec(ctx, `INSERT INTO organisations (code, kind, name_hans, name_hant, name_en, region_code, created_at, updated_at)
+						VALUES (?, 'other', 'x', 'x', 'x', '350000', ?, ?)`, code, tt.at, tx.Now); err != nil {
+						return err
+					}
+					var n int
+					if err := tx.Get(ctx, &n, `SELECT COUNT(*) FROM organisations WHERE code = ? AND created_at > updated_at`, code); err != nil {
+						return err
+					}
+					after = n == 1
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after != tt.after {
+					t.Errorf("stored %v > tx.Now = %v, want %v", tt.at, after, tt.after)
+				}
+				var got time.Time
+				if err := db.Get(ctx, &got, `SELECT created_at FROM organisations WHERE code = ?`, code); err != nil {
+					t.Fatal(err)
+				}
+				if want := tt.at.Truncate(time.Microsecond); !got.Equal(want) {
+					t.Errorf("read back %v, want %v", got, want)
+				}
+			})
+		}
+	})
 }
