@@ -39,12 +39,14 @@ CREATE TABLE consents (
 );
 CREATE UNIQUE INDEX consents_in_force ON consents (account_id, client_id, acting_for) WHERE revoked_at IS NULL;
 
--- The OpenID Connect provider's signing keys: PKCS #8 private keys sealed with AES-256-GCM
--- under a key derived from the provider's secret. The newest key without retire_at signs; a
--- key being retired is still published until retire_at, so that tokens it signed still verify.
+-- The OpenID Connect provider's signing keys: the public key as a JWK, and the PKCS #8 private
+-- key sealed with AES-256-GCM under a key derived from the provider's secret. The newest key
+-- without retire_at signs; a key being retired is still published until retire_at, so that
+-- tokens it signed still verify.
 CREATE TABLE oidc_signing_keys (
     id           TEXT PRIMARY KEY,
     algorithm    TEXT NOT NULL CHECK (algorithm IN ('ES256', 'EdDSA')),
+    public_key   TEXT NOT NULL,
     private_key  TEXT NOT NULL,
     created_at   TIMESTAMP NOT NULL,
     retire_at    TIMESTAMP
