@@ -227,7 +227,8 @@ TABLE oidc_signing_keys (
 
 TABLE one_time_codes (
     id bigint NOT NULL
-    account_id bigint NOT NULL
+    account_id bigint
+    recipient text NOT NULL
     purpose text NOT NULL
     code_hash text NOT NULL
     attempts integer NOT NULL DEFAULT 0
@@ -426,8 +427,8 @@ CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens USING btree (fami
 CREATE UNIQUE INDEX oidc_refresh_tokens_pkey ON oidc_refresh_tokens USING btree (id);
 CREATE UNIQUE INDEX oidc_refresh_tokens_token_hash_key ON oidc_refresh_tokens USING btree (token_hash);
 CREATE UNIQUE INDEX oidc_signing_keys_pkey ON oidc_signing_keys USING btree (id);
-CREATE INDEX one_time_codes_account ON one_time_codes USING btree (account_id, purpose, created_at);
 CREATE UNIQUE INDEX one_time_codes_pkey ON one_time_codes USING btree (id);
+CREATE INDEX one_time_codes_recipient ON one_time_codes USING btree (recipient, purpose, created_at);
 CREATE UNIQUE INDEX organisation_aliases_pkey ON organisation_aliases USING btree (alias);
 CREATE UNIQUE INDEX organisations_pkey ON organisations USING btree (code);
 CREATE INDEX plan_assignments_org ON plan_assignments USING btree (org_code);

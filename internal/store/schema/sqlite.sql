@@ -220,8 +220,9 @@ CREATE TABLE oidc_signing_keys (
 
 CREATE TABLE one_time_codes (
     id          INTEGER PRIMARY KEY,
-    account_id  INTEGER NOT NULL REFERENCES accounts (id),
-    purpose     TEXT NOT NULL CHECK (purpose IN ('login', 'recovery')),
+    account_id  INTEGER REFERENCES accounts (id),
+    recipient   TEXT NOT NULL,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('register', 'login', 'recovery')),
     code_hash   TEXT NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
     created_at  TIMESTAMP NOT NULL,
@@ -423,7 +424,7 @@ CREATE INDEX oidc_refresh_tokens_account ON oidc_refresh_tokens (account_id, cli
 
 CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family);
 
-CREATE INDEX one_time_codes_account ON one_time_codes (account_id, purpose, created_at);
+CREATE INDEX one_time_codes_recipient ON one_time_codes (recipient, purpose, created_at);
 
 CREATE INDEX plan_assignments_org ON plan_assignments (org_code);
 
