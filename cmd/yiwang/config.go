@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/yiwang-platform/yiwang/internal/logmask"
 )
 
 // options are the settings every subcommand shares. Each comes from, in order of precedence, a
@@ -113,7 +115,7 @@ func resolve(fs *flag.FlagSet, o *options) error {
 func (o *options) logger(w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(o.LogLevel))
-	ho := &slog.HandlerOptions{Level: lvl}
+	ho := &slog.HandlerOptions{Level: lvl, ReplaceAttr: logmask.ReplaceAttr}
 	if o.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, ho))
 	}
