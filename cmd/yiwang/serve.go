@@ -64,6 +64,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "Residents sign in with their phone number; one-time codes appear at %s/dev/outbox.\n", url)
+		if res := a.DemoResult; res != nil && len(res.Apps) > 0 {
+			fmt.Fprintf(stdout, "\nDemo apps (OpenID Connect issuer %s/oidc; secrets are new on every start):\n", url)
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			for _, app := range res.Apps {
+				secret := app.Secret
+				if secret == "" {
+					secret = "(public client: PKCE, loopback redirect on any port)"
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", app.ClientID, app.Type, secret, app.Name)
+			}
+			tw.Flush()
+		}
 		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/plan/worklist   API: %s/api/openapi.json\n", url, url, url, url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	})

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"time"
 
+	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/identity"
@@ -55,8 +56,10 @@ type Result struct {
 	Organisations int
 	NewAccounts   int
 	NewResidents  int
-	Plan          *plan.ImportResult
-	Reports       int
+	// Apps are the demo apps with their new client secrets.
+	Apps    []App
+	Plan    *plan.ImportResult
+	Reports int
 }
 
 // Calendar is the working-day arithmetic seeding needs (a *calendar.Calendar or *calendar.Live).
@@ -95,6 +98,9 @@ func Seed(ctx context.Context, db *store.DB, cal Calendar) (res Result, err erro
 		}
 	}
 	if res.NewResidents, err = seedPeople(ctx, ids); err != nil {
+		return res, err
+	}
+	if res.Apps, err = seedApps(ctx, apps.New(db)); err != nil {
 		return res, err
 	}
 	svc := plan.New(db, cal)
