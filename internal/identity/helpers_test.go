@@ -65,7 +65,9 @@ func (e *env) as(a identity.Account) context.Context {
 func (e *env) asPrincipal(p principal.Principal) context.Context { return principal.With(e.ctx, p) }
 
 // anon is a context of the public.
-func (e *env) anon() context.Context { return principal.With(e.ctx, principal.Principal{Kind: principal.Anonymous}) }
+func (e *env) anon() context.Context {
+	return principal.With(e.ctx, principal.Principal{Kind: principal.Anonymous})
+}
 
 // residentID returns a valid resident ID number first issued in Gulou District, Fuzhou.
 func residentID(seq int) string {

@@ -178,7 +178,7 @@ func TestRequestCodeRateLimit(t *testing.T) {
 			ok      bool
 		}{
 			{0, identity.PurposeLogin, true},
-			{30 * time.Second, identity.PurposeLogin, false},   // one a minute
+			{30 * time.Second, identity.PurposeLogin, false},    // one a minute
 			{59 * time.Second, identity.PurposeRecovery, false}, // whatever the purpose
 			{time.Minute, identity.PurposeLogin, true},
 			{2 * time.Minute, identity.PurposeRecovery, true},
