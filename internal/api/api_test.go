@@ -108,6 +108,10 @@ var (
 // changed (the report submitted in "submit: responsible official" is reviewed further down).
 var textPlain = map[string]string{"Content-Type": "text/plain; charset=utf-8"}
 
+// gulou is a district government the digital office adds.
+const gulou = `{"kind":"government","name_hans":"福州市鼓楼区人民政府","name_hant":"福州市鼓樓區人民政府",` +
+	`"name_en":"Gulou District People's Government","region_code":"350102","parent_code":"city-fuzhou","aliases":["鼓楼区政府"]}`
+
 var scenarios = []scenario{
 	// The OpenAPI document and public reads.
 	{name: "openapi document", method: "GET", url: "/api/openapi.json", status: 200,
@@ -348,6 +352,21 @@ var scenarios = []scenario{
 		want: map[string]any{"to": "2026-03-09", "working_days": 1}},
 	{name: "calendar: working days, bad add", method: "GET", url: "/api/v1/calendar/working-days?from=2026-03-06&add=many", status: 400,
 		want: fieldErr("add", zh("api.error.bad_add"))},
+	{name: "orgs: save, anonymous", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", body: gulou, status: 401,
+		want: map[string]any{"error.kind": "unauthenticated"}},
+	{name: "orgs: save, a reviewer", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", as: reviewer, body: gulou, status: 403,
+		want: map[string]any{"error.kind": "forbidden"}},
+	{name: "orgs: save, bad code", method: "PUT", url: "/api/v1/orgs/Gu%20Lou", as: admin, body: gulou, status: 400,
+		want: map[string]any{"error.field": "code"}},
+	{name: "orgs: save, bad region", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", as: admin,
+		body: strings.Replace(gulou, "350102", "359999", 1), status: 400, want: map[string]any{"error.field": "region_code"}},
+	{name: "orgs: save, unknown parent", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", as: admin,
+		body: strings.Replace(gulou, "city-fuzhou", "city-atlantis", 1), status: 400, want: map[string]any{"error.field": "parent_code"}},
+	{name: "orgs: create", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", as: admin, body: gulou, status: 201,
+		want: map[string]any{"code": "city-fuzhou-gulou", "parent_code": "city-fuzhou", "name_hans": "福州市鼓楼区人民政府"}, audit: []string{"org.created"}},
+	{name: "orgs: rename", method: "PUT", url: "/api/v1/orgs/city-fuzhou-gulou", as: admin,
+		body: strings.Replace(gulou, "Gulou District People's Government", "Gulou District People's Government, Fuzhou", 1), status: 200,
+		want: map[string]any{"name_en": "Gulou District People's Government, Fuzhou"}, audit: []string{"org.updated"}},
 	{name: "calendar: overrides, none", method: "GET", url: "/api/v1/calendar/overrides", status: 200, want: map[string]any{"#": 0}},
 	{name: "calendar: set override, anonymous", method: "PUT", url: "/api/v1/calendar/overrides/2026-03-09", body: `{"kind":"holiday","reason":"台风停工"}`,
 		status: 401, want: map[string]any{"error.kind": "unauthenticated"}},

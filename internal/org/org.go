@@ -5,11 +5,15 @@ package org
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
@@ -202,4 +206,64 @@ func LoadMatcher(ctx context.Context, db *store.DB) (*Matcher, error) {
 func (m *Matcher) Match(name string) (string, bool) {
 	code, ok := m.byAlias[NormaliseName(name)]
 	return code, ok
+}
+
+// DigitalOffice is the code of the provincial digital office, whose administrators administer
+// organisations, roles and apps.
+const DigitalOffice = "fj-digital-office"
+
+var codePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// Save creates or changes one organisation (a new district, a renamed department), for the
+// digital office's administrators. Its code must be lower-case words joined by hyphens, its
+// region code a GB/T 2260 code, its parent an existing organisation. Returns whether it was new.
+func Save(ctx context.Context, db *store.DB, o Organisation) (created bool, err error) {
+	defer errs.Wrap(&err, "org.Save(%s)", o.Code)
+	p := principal.From(ctx)
+	if p.Kind != principal.System && !(p.IsOfficial(DigitalOffice) && p.HasRole(principal.RoleAdministrator)) {
+		return false, errs.E(errs.Forbidden, "error.forbidden")
+	}
+	o.Code = strings.TrimSpace(o.Code)
+	if len(o.Code) > 64 || !codePattern.MatchString(o.Code) {
+		return false, errs.Field("code", "org.error.code")
+	}
+	switch o.Kind {
+	case Government, Department, City, Zone, Enterprise, Party, Legislature, Judiciary, Other:
+	default:
+		return false, errs.Field("kind", "org.error.kind")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"name_hans", &o.NameHans}, {"name_hant", &o.NameHant}, {"name_en", &o.NameEn}} {
+		*f.v = strings.TrimSpace(*f.v)
+		if *f.v == "" || utf8.RuneCountInString(*f.v) > 100 {
+			return false, errs.Field(f.name, "error.required")
+		}
+	}
+	if err := idcode.ValidateRegionCode(o.RegionCode); err != nil {
+		return false, errs.Field("region_code", "org.error.region", o.RegionCode)
+	}
+	if o.ParentCode != nil && *o.ParentCode == "" {
+		o.ParentCode = nil
+	}
+	if o.ParentCode != nil {
+		if *o.ParentCode == o.Code {
+			return false, errs.Field("parent_code", "org.error.parent_self")
+		}
+		if _, err := Get(ctx, db, *o.ParentCode); errs.Is(err, errs.NotFound) {
+			return false, errs.Field("parent_code", "error.unknown_org", *o.ParentCode)
+		} else if err != nil {
+			return false, err
+		}
+	}
+	_, err = Get(ctx, db, o.Code)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		created = true
+	case err != nil:
+		return false, err
+	}
+	_, err = Seed(ctx, db, []Organisation{o})
+	return created, err
 }
