@@ -26,6 +26,8 @@ Usage:
                                                    write the whole plan with units, targets and progress
   yiwang account create [--data DIR] --login LOGIN --name NAME --org CODE [--roles ROLE,…] < password
                                                    create an official's account (the first administrator)
+  yiwang registry import [--data DIR] FILE.csv     load the population registry (id_type,id_number,name)
+                                                   that real-name level 2 is checked against
   yiwang version                                   print the version
 
 Every command that touches data takes the same --data DIR / --database-url URL options, so
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPlan(ctx, rest, stdout, stderr)
 	case "account":
 		return cmdAccount(ctx, rest, stdout, stderr)
+	case "registry":
+		return cmdRegistry(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "yiwang", version())
 		return nil
