@@ -34,7 +34,7 @@ bench: assets
 ## fuzz: a longer fuzzing campaign of every fuzz target (run by hand; FUZZTIME=10m for more)
 FUZZTIME ?= 60s
 fuzz:
-	@for pkg in ./internal/plan/ ./internal/idcode/; do \
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' internal cmd | xargs -n1 dirname | sort -u | sed 's|^|./|'); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
