@@ -5,9 +5,7 @@ import (
 	"sort"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
-	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
-	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
@@ -58,51 +56,6 @@ func (s *Site) orgList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "orgs", p)
 }
 
-type loginPage struct {
-	basePage
-	Next, Login, Error string
-	DemoHint           bool
-}
-
-func (s *Site) loginForm(w http.ResponseWriter, r *http.Request) error {
-	p := loginPage{basePage: s.newBase(w, r, "login.title"), Next: safeNext(r.URL.Query().Get("next")), DemoHint: s.cfg.Demo}
-	return s.render(w, http.StatusOK, "login", p)
-}
-
-func (s *Site) login(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errs.Wrapf(errs.Invalid, err, "error.invalid")
-	}
-	login, password := r.PostFormValue("login"), r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
-	res, err := s.cfg.Identity.Login(r.Context(), login, password, loginMeta(r))
-	token := res.Token
-	if errs.Is(err, errs.Unauthenticated) {
-		p := loginPage{basePage: s.newBase(w, r, "login.title"), Next: next, Login: login, DemoHint: s.cfg.Demo}
-		p.Error = p.T("error.bad_credentials")
-		return s.render(w, http.StatusUnauthorized, "login", p)
-	}
-	if err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure || r.TLS != nil,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(identity.SessionTTL.Seconds())})
-	http.Redirect(w, r, next, http.StatusSeeOther)
-	return nil
-}
-
-func (s *Site) logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := s.cfg.Identity.Logout(r.Context(), c.Value); err != nil {
-			return err
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.Secure || r.TLS != nil,
-		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-	return nil
-}
-
 // largeType switches the large-type mode, remembered for a year in a cookie.
 func (s *Site) largeType(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
@@ -128,9 +81,4 @@ func requireOfficial(p principal.Principal) error {
 		return errs.E(errs.Forbidden, "plan.error.officials_only")
 	}
 	return nil
-}
-
-// loginMeta describes where a login attempt comes from, for the person's login history.
-func loginMeta(r *http.Request) identity.Meta {
-	return identity.Meta{ClientIP: httpserver.ClientIP(r), UserAgent: r.UserAgent()}
 }

@@ -53,7 +53,9 @@ type Site struct {
 }
 
 // pageNames lists every page template; New fails if one is missing or does not parse.
-var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import"}
+var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import",
+	"identity/login_totp", "identity/login_code", "identity/register", "identity/recover", "identity/outbox", "identity/account",
+	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -111,6 +113,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	srv.Handle("POST /logout", s.logout)
 	srv.Handle("POST /prefs/large-type", s.largeType)
 	s.installPlan(srv)
+	s.installIdentity(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -187,6 +190,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	nav := []struct{ href, key string }{
 		{"/", "nav.home"}, {"/plan", "nav.plan"}, {"/plan/dashboard", "nav.dashboard"}, {"/plan/worklist", "nav.worklist"},
 	}
+	nav = append(nav, identityNav(b.Principal)...)
 	for _, n := range nav {
 		b.Nav = append(b.Nav, link{Href: n.href, Label: b.T(n.key), Current: r.URL.Path == n.href})
 	}
