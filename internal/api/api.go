@@ -15,6 +15,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -24,6 +25,7 @@ type Config struct {
 	DB       *store.DB
 	Plan     *plan.Service
 	Calendar *calendar.Live
+	Identity *identity.Service
 	Version  string
 }
 
@@ -44,6 +46,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installOrgs(srv)
 	a.installCalendar(srv)
 	a.installPlan(srv)
+	a.installIdentity(srv)
 }
 
 // route registers one documented operation.

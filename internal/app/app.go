@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site.Install(srv)
-	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Version: cfg.Version})
+	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Version: cfg.Version})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
