@@ -244,6 +244,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.discovery(w, r.WithContext(op.ContextWithIssuer(r.Context(), issuer)))
 		return
 	}
+	// Nothing here may be cached: codes, tokens, user information, redirects carrying them.
+	w.Header().Set("Cache-Control", "no-store")
 	p.op.ServeHTTP(w, r)
 }
 
