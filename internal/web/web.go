@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
@@ -38,7 +39,11 @@ type Config struct {
 	DB       *store.DB
 	Plan     *plan.Service
 	Identity *identity.Service
-	Logger   *slog.Logger
+	// OIDC is the OpenID Connect provider behind the consent page, Apps the registry of apps
+	// and people's consents; without them the pages are not installed.
+	OIDC   OIDCFlow
+	Apps   *apps.Service
+	Logger *slog.Logger
 	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
 	Secure bool
 	// Demo shows the demo-account hint on the login page.
@@ -55,7 +60,7 @@ type Site struct {
 // pageNames lists every page template; New fails if one is missing or does not parse.
 var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import",
 	"identity/login_totp", "identity/login_code", "identity/register", "identity/recover", "identity/outbox", "identity/account",
-	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials"}
+	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -114,6 +119,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	srv.Handle("POST /prefs/large-type", s.largeType)
 	s.installPlan(srv)
 	s.installIdentity(srv)
+	s.installOIDC(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
