@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,12 +16,14 @@ import (
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/api"
+	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/oidc"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -45,6 +48,17 @@ type Config struct {
 	// Sender delivers one-time codes to phones; nil means the development outbox, which
 	// production refuses.
 	Sender identity.Sender
+
+	// Single sign-on for department apps (internal/oidc).
+	//
+	// PublicURL is where people and apps reach the site (https://yiwang.fujian.gov.cn); the
+	// OpenID Connect issuer is PublicURL + "/oidc". When empty, the issuer is taken from the
+	// address Run listens on — a loopback address in development; production needs PublicURL.
+	PublicURL string
+	// OIDCSecret, at least 32 random bytes shared by every node, protects the provider's tokens
+	// and signing keys. When empty outside production, a random one is made for this process,
+	// so tokens do not outlive a restart; production refuses to start without one.
+	OIDCSecret []byte
 }
 
 // App is the assembled platform.
@@ -58,6 +72,9 @@ type App struct {
 	API        *api.API
 	// DemoResult says what demo seeding did, when Config.Demo is set.
 	DemoResult *demo.Result
+	// Apps registers department apps and keeps people's consents; OIDC signs people in to them.
+	Apps *apps.Service
+	OIDC *oidc.Provider
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -100,7 +117,12 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		a.DemoResult = &res
 	}
-	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, Logger: cfg.Logger, Secure: cfg.Production, Demo: cfg.Demo})
+	if err := a.newOIDC(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, OIDC: a.OIDC, Apps: a.Apps, Logger: cfg.Logger,
+		Secure: cfg.Production, Demo: cfg.Demo})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -118,6 +140,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site.Install(srv)
+	a.OIDC.Install(srv)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Version: cfg.Version})
 	a.API.Install(srv)
 	a.Server = srv
@@ -152,7 +175,12 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 			a.logger.Error("event dispatcher stopped", "err", err)
 		}
 	}()
-	err := a.Server.Run(ctx, addr, onListening)
+	err := a.Server.Run(ctx, addr, func(url string) {
+		a.listening(url)
+		if onListening != nil {
+			onListening(url)
+		}
+	})
 	cancel()
 	wg.Wait()
 	return err
@@ -195,4 +223,62 @@ func (a *App) authenticator(session func(*http.Request) (principal.Principal, er
 
 func readOnlyMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// ---- single sign-on for department apps ----------------------------------------------------
+
+// newOIDC assembles the app registry and the OpenID Connect provider, which learns who people
+// are from the identity service.
+func (a *App) newOIDC(ctx context.Context, cfg Config) (err error) {
+	secret := cfg.OIDCSecret
+	if len(secret) == 0 {
+		if cfg.Production {
+			return fmt.Errorf("single sign-on needs a secret of at least %d random bytes in production (OIDCSecret)", oidc.MinSecretLen)
+		}
+		secret = make([]byte, oidc.MinSecretLen)
+		_, _ = rand.Read(secret)
+		cfg.Logger.Warn("single sign-on uses a random secret for this process: its tokens will not survive a restart")
+	}
+	issuer := ""
+	if cfg.PublicURL != "" {
+		issuer = strings.TrimSuffix(cfg.PublicURL, "/") + oidc.Path
+	}
+	a.Apps = apps.New(cfg.DB)
+	a.OIDC, err = oidc.New(ctx, oidc.Config{Issuer: issuer, Secret: secret, DB: cfg.DB, Apps: a.Apps,
+		Subjects: identitySubjects{a.Identity}, Logger: cfg.Logger})
+	return err
+}
+
+// listening gives the provider its issuer from the address the server listens on, when
+// Config.PublicURL did not.
+func (a *App) listening(url string) {
+	if a.OIDC.Issuer() != "" {
+		return
+	}
+	if err := a.OIDC.SetIssuer(url + oidc.Path); err != nil {
+		a.logger.Error("single sign-on is unavailable: set the public URL", "err", err)
+	}
+}
+
+// identitySubjects tells the OpenID Connect provider who people are.
+type identitySubjects struct{ ids *identity.Service }
+
+func (s identitySubjects) Subject(ctx context.Context, id int64) (oidc.Subject, error) {
+	acc, err := s.ids.Account(ctx, id)
+	if err != nil {
+		return oidc.Subject{}, err
+	}
+	if acc.Disabled {
+		return oidc.Subject{}, errs.E(errs.NotFound, "error.not_found")
+	}
+	sub := oidc.Subject{AccountID: acc.ID, Login: acc.Login, Name: acc.DisplayName, RealNameLevel: acc.RealNameLevel, Kind: acc.Kind}
+	if acc.Phone != nil {
+		// An account has a phone only once it was proven: by a one-time code at registration,
+		// or on the platform an imported account came from.
+		sub.Phone, sub.PhoneVerified = *acc.Phone, true
+	}
+	if acc.IDNumber != nil && acc.IDType != nil {
+		sub.IDType, sub.IDNumber = *acc.IDType, *acc.IDNumber
+	}
+	return sub, nil
 }
