@@ -26,6 +26,8 @@ Usage:
                                                    write the whole plan with units, targets and progress
   yiwang account create [--data DIR] --login LOGIN --name NAME --org CODE [--roles ROLE,…] < password
                                                    create an official's account (the first administrator)
+  yiwang token create|list|revoke [--data DIR] --account LOGIN [--scope api:read[,api:write] --ttl 30d --name NAME | --id N]
+                                                   manage an account's personal access tokens for the JSON API
   yiwang registry import [--data DIR] FILE.csv     load the population registry (id_type,id_number,name)
                                                    that real-name level 2 is checked against
   yiwang version                                   print the version
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdPlan(ctx, rest, stdout, stderr)
 	case "account":
 		return cmdAccount(ctx, rest, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, rest, stdout, stderr)
 	case "registry":
 		return cmdRegistry(ctx, rest, stdout, stderr)
 	case "version", "--version":
