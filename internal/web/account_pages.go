@@ -170,7 +170,7 @@ func (s *Site) renderAccount(w http.ResponseWriter, r *http.Request, status int,
 // form when the person can put it right, else through the error page.
 func (s *Site) afterAccountForm(w http.ResponseWriter, r *http.Request, err error, saved string, back func(error) accountForms) error {
 	if err == nil {
-		http.Redirect(w, r, "/account?saved="+saved, http.StatusSeeOther)
+		seeOther(w, r, "/account?saved="+saved)
 		return nil
 	}
 	status, ok := formStatus(err)
@@ -376,7 +376,7 @@ func (s *Site) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Identity.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account/tokens?saved=revoked", http.StatusSeeOther)
+	seeOther(w, r, "/account/tokens?saved=revoked")
 	return nil
 }
 

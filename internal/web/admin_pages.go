@@ -235,7 +235,7 @@ func (s *Site) officialCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderOfficials(w, r, status, r.PostFormValue("org"), officialForms{createErr: err})
 	}
-	http.Redirect(w, r, officialsBack(r, "created"), http.StatusSeeOther)
+	seeOther(w, r, officialsBack(r, "created"))
 	return nil
 }
 
@@ -257,7 +257,7 @@ func (s *Site) officialRoles(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderOfficials(w, r, status, r.PostFormValue("org"), officialForms{rowID: id, rowErr: err})
 	}
-	http.Redirect(w, r, officialsBack(r, "roles"), http.StatusSeeOther)
+	seeOther(w, r, officialsBack(r, "roles"))
 	return nil
 }
 
@@ -284,6 +284,6 @@ func (s *Site) officialDisabled(w http.ResponseWriter, r *http.Request) error {
 	if disabled {
 		saved = "disabled"
 	}
-	http.Redirect(w, r, officialsBack(r, saved), http.StatusSeeOther)
+	seeOther(w, r, officialsBack(r, saved))
 	return nil
 }

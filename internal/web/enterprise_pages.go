@@ -201,7 +201,7 @@ func (s *Site) enterpriseRegister(w http.ResponseWriter, r *http.Request) error 
 		}
 		return s.renderEnterprises(w, r, status, enterpriseForms{registerErr: err})
 	}
-	http.Redirect(w, r, "/enterprises?saved=registered", http.StatusSeeOther)
+	seeOther(w, r, "/enterprises?saved=registered")
 	return nil
 }
 
@@ -243,7 +243,7 @@ func (s *Site) agentAuthorise(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderEnterprises(w, r, status, enterpriseForms{grantCode: code, grantErr: err})
 	}
-	http.Redirect(w, r, "/enterprises?saved=authorised", http.StatusSeeOther)
+	seeOther(w, r, "/enterprises?saved=authorised")
 	return nil
 }
 
@@ -261,7 +261,7 @@ func (s *Site) agentRevoke(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/enterprises?saved=revoked", http.StatusSeeOther)
+	seeOther(w, r, "/enterprises?saved=revoked")
 	return nil
 }
 
@@ -285,7 +285,7 @@ func (s *Site) actingFor(w http.ResponseWriter, r *http.Request) error {
 	if b := r.PostFormValue("back"); b != "" {
 		back = safeNext(b)
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	seeOther(w, r, back)
 	return nil
 }
 

@@ -197,11 +197,18 @@ func (s *Site) setPending(w http.ResponseWriter, r *http.Request, token string) 
 func (s *Site) signedIn(w http.ResponseWriter, r *http.Request, res identity.LoginResult, next string) {
 	if res.NeedTOTP {
 		s.setPending(w, r, res.Token)
-		http.Redirect(w, r, "/login/totp?next="+url.QueryEscape(next), http.StatusSeeOther)
+		seeOther(w, r, "/login/totp?next="+url.QueryEscape(next))
 		return
 	}
 	s.startSession(w, r, res.Token)
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	seeOther(w, r, next)
+}
+
+// seeOther redirects to target after a form or to a page of the sign-in; the short page it
+// writes is as personal as the one that would have been shown, so no cache keeps it.
+func seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // loginMeta describes where a login attempt comes from, for the person's login history.
@@ -257,7 +264,7 @@ func (s *Site) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	seeOther(w, r, "/")
 	return nil
 }
 
@@ -273,7 +280,7 @@ func (s *Site) loginTOTPForm(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if c, err := r.Cookie(pendingCookie); err != nil || c.Value == "" {
 		// No password step to finish: start again.
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+		seeOther(w, r, "/login?next="+url.QueryEscape(next))
 		return nil
 	}
 	p := totpLoginPage{basePage: s.newBase(w, r, "login.totp_title"), Next: next, F: newForm(r)}
@@ -380,7 +387,7 @@ func (s *Site) newRegisterPage(w http.ResponseWriter, r *http.Request) registerP
 
 func (s *Site) registerForm(w http.ResponseWriter, r *http.Request) error {
 	if requireSignedIn(principal.From(r.Context())) == nil {
-		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		seeOther(w, r, "/account")
 		return nil
 	}
 	return s.render(w, http.StatusOK, "identity/register", s.newRegisterPage(w, r))
@@ -473,7 +480,7 @@ func (s *Site) recover(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Identity.Recover(r.Context(), phone, strings.TrimSpace(r.PostFormValue("code")), password, loginMeta(r)); err != nil {
 		return fail(err)
 	}
-	http.Redirect(w, r, "/login?done=recovered", http.StatusSeeOther)
+	seeOther(w, r, "/login?done=recovered")
 	return nil
 }
 
