@@ -51,6 +51,9 @@ type consentPage struct {
 	Claims               []string
 	// Enterprise says the app asks for the enterprise the person acts for.
 	Enterprise bool
+	// Continue is where the person goes on at once, their remembered consent covering the
+	// request; the page then only says so.
+	Continue string
 }
 
 // consent shows what an app asks to know, or continues at once when the person's remembered
@@ -77,17 +80,26 @@ func (s *Site) consent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var next string
 	if covered {
-		next, err := s.cfg.OIDC.Finish(r.Context(), id, who)
-		if err != nil {
+		if next, err = s.cfg.OIDC.Finish(r.Context(), id, who); err != nil {
 			return err
 		}
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return nil
+		if !fromOwnPage(r) {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return nil
+		}
 	}
 	b := s.newBase(w, r, "oidc.consent.title", "")
 	b.Title = b.T("oidc.consent.title", app.Name.In(string(b.Lang)))
+	if next != "" {
+		// Arrived from one of Yiwang's own pages — most likely the login form's redirect —
+		// the person continues by a meta refresh rather than a redirect: browsers apply the
+		// submitted form's CSP form-action (only 'self') to every redirect after it, and the
+		// last one goes to the app.
+		return s.render(w, http.StatusOK, "oidc/consent", consentPage{basePage: b, AppName: app.Name.In(string(b.Lang)), Continue: next})
+	}
 	name, err := s.orgs.namer(r, b.Lang)
 	if err != nil {
 		return err
@@ -133,6 +145,14 @@ func (s *Site) consentDecide(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// fromOwnPage reports whether the browser says the request comes from one of the site's own
+// pages (Sec-Fetch-Site same-origin or same-site), or does not say: then a form of ours may
+// have started the navigation.
+func fromOwnPage(r *http.Request) bool {
+	site := r.Header.Get("Sec-Fetch-Site")
+	return site != "cross-site" && site != "none"
 }
 
 func (s *Site) oidcRequest(ctx context.Context, id string) (string, []string, error) {

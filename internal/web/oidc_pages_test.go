@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -110,11 +111,29 @@ func TestConsentPage(t *testing.T) {
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "http://127.0.0.1/oidc/authorize/callback?id="+url.QueryEscape(id) {
 			t.Fatalf("allow: %d to %q", w.Code, w.Header().Get("Location"))
 		}
-		// Next time the remembered consent covers it: no page, straight on.
+		// Next time the remembered consent covers it: coming from the app, no page, straight on.
 		consent = startSignIn(t, s, "openid")
-		w = s.get(consent, resident)
+		r := httptest.NewRequest("GET", consent, nil)
+		r.Header.Set("Sec-Fetch-Site", "cross-site")
+		w = s.do(r, resident)
 		if w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "/oidc/authorize/callback?id=") {
 			t.Errorf("remembered consent: %d to %q", w.Code, w.Header().Get("Location"))
+		}
+		// Coming from one of the site's pages (the login form's redirect), a page that goes on
+		// at once without a redirect, which the form's CSP would stop.
+		consent = startSignIn(t, s, "openid")
+		w = s.get(consent, resident)
+		if w.Code != http.StatusOK {
+			t.Fatalf("remembered consent after a page of ours: %d", w.Code)
+		}
+		doc := parse(t, w)
+		href, _ := attr(one(t, doc, "a#continue"), "href")
+		refresh, _ := attr(one(t, doc, `meta[http-equiv="refresh"]`), "content")
+		if !strings.Contains(href, "/oidc/authorize/callback?id=") || refresh != "0; url="+href {
+			t.Errorf("continue link %q, refresh %q", href, refresh)
+		}
+		if n := count(t, doc, "main form"); n != 0 {
+			t.Errorf("the continuing page asks again (%d forms)", n)
 		}
 
 		// The person sees the app they allowed; nobody else can withdraw it.
@@ -122,7 +141,7 @@ func TestConsentPage(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Fatalf("/account/apps: %d", w.Code)
 		}
-		doc := parse(t, w)
+		doc = parse(t, w)
 		checkLayout(t, doc, i18n.Default, "/account/apps")
 		forms := queryAll(t, doc, "#consents form")
 		if len(forms) != 1 || text(one(t, doc, "#consents h2")) != "社保查询" {
