@@ -245,7 +245,7 @@ func (a *App) newOIDC(ctx context.Context, cfg Config) (err error) {
 	}
 	a.Apps = apps.New(cfg.DB)
 	a.OIDC, err = oidc.New(ctx, oidc.Config{Issuer: issuer, Secret: secret, DB: cfg.DB, Apps: a.Apps,
-		Subjects: identitySubjects{a.Identity}, Logger: cfg.Logger})
+		Subjects: identitySubjects{a.Identity}})
 	return err
 }
 

@@ -20,7 +20,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -101,7 +100,6 @@ type Config struct {
 	KeyOverlap time.Duration
 	// Lifetimes of tokens; the defaults if zero.
 	AccessTokenTTL, RefreshTokenTTL, IDTokenTTL time.Duration
-	Logger                                      *slog.Logger
 }
 
 // Provider is the OpenID Connect provider.
@@ -141,9 +139,6 @@ func New(ctx context.Context, cfg Config) (_ *Provider, err error) {
 	}
 	if cfg.IDTokenTTL <= 0 {
 		cfg.IDTokenTTL = DefaultIDTokenTTL
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
 	}
 	tokenKey, err := hkdf.Key(sha256.New, cfg.Secret, nil, "yiwang oidc: tokens and codes", 32)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -245,6 +246,13 @@ func (f *fixture) oauth2(clientID, redirect string, scopes ...string) (*oauth2.C
 	}
 	return &oauth2.Config{ClientID: clientID, ClientSecret: f.secrets[clientID], Endpoint: prov.Endpoint(),
 		RedirectURL: redirect, Scopes: scopes}, prov
+}
+
+// TestMain quiets the op package, which logs refused requests to the default logger; the tests
+// check what was refused.
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	os.Exit(m.Run())
 }
 
 func eachDB(t *testing.T, fn func(t *testing.T, db *store.DB, c *clock.Fake)) {
