@@ -52,6 +52,8 @@ type accountPage struct {
 	TOTP          *totpSetupView
 	TOTPForm      form
 	TOTPOff       form
+	// Apps says the page of apps the person allowed exists (oidc_pages.go).
+	Apps bool
 }
 
 type verificationView struct {
@@ -91,7 +93,7 @@ func (s *Site) renderAccount(w http.ResponseWriter, r *http.Request, status int,
 	}
 	b := s.newBase(w, r, "account.title")
 	p := accountPage{basePage: b, Account: a, Resident: a.Kind == principal.Resident,
-		Verify: newForm(r), Password: newForm(r), TOTPForm: newForm(r), TOTPOff: newForm(r)}
+		Verify: newForm(r), Password: newForm(r), TOTPForm: newForm(r), TOTPOff: newForm(r), Apps: s.cfg.Apps != nil}
 	switch saved := r.URL.Query().Get("saved"); saved {
 	case "registered":
 		p.Saved = b.T("account.saved_registered")

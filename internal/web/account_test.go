@@ -52,6 +52,7 @@ func TestAccountPage(t *testing.T) {
 		one(t, doc, `form[action="/account/verify"] button`)
 		one(t, doc, `main a[href="/account/tokens"]`)
 		one(t, doc, `main a[href="/enterprises"]`)
+		one(t, doc, `main a[href="/account/apps"]`)
 		// Her login history is hers: as many rows as the service keeps for her.
 		ctx := principal.With(context.Background(), s.principal(resident))
 		history, err := s.a.Identity.LoginHistory(ctx, 20)
