@@ -34,8 +34,10 @@ type env struct {
 
 // each runs fn on a fresh SQLite and a fresh PostgreSQL database (storetest.EachWith), each
 // starting at start on the fake clock, with the organisation directory seeded.
+// The tests of one engine run in parallel with other tests: each has its own database and clock.
 func each(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
+	t.Parallel()
 	clk := clock.NewFake(start)
 	storetest.EachWith(t, storetest.Options{Clock: clk}, func(t *testing.T, db *store.DB) {
 		clk.Set(start) // the engines run one after the other and share the clock
