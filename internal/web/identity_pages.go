@@ -372,6 +372,9 @@ func (s *Site) loginCode(w http.ResponseWriter, r *http.Request) error {
 
 type registerPage struct {
 	basePage
+	// Next is where the person goes once registered, when they came from another page (an
+	// app's sign-in, say); "" for their account page.
+	Next     string
 	F        form
 	DocTypes []choice
 	Sent     bool
@@ -381,6 +384,13 @@ type registerPage struct {
 func (s *Site) newRegisterPage(w http.ResponseWriter, r *http.Request) registerPage {
 	p := registerPage{basePage: s.newBase(w, r, "register.title"), Dev: s.cfg.Identity.Development(),
 		F: newForm(r, "name", "id_type", "id_number", "phone")}
+	next := r.URL.Query().Get("next")
+	if r.Method == http.MethodPost {
+		next = r.PostFormValue("next")
+	}
+	if next != "" {
+		p.Next = safeNext(next)
+	}
 	p.DocTypes = docTypeChoices(p.basePage)
 	return p
 }
@@ -430,7 +440,11 @@ func (s *Site) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.signedIn(w, r, res, "/account?saved=registered")
+	next := "/account?saved=registered"
+	if p.Next != "" {
+		next = p.Next
+	}
+	s.signedIn(w, r, res, next)
 	return nil
 }
 

@@ -405,6 +405,30 @@ func TestRegister(t *testing.T) {
 			t.Fatalf("same document: %d, want 409", w.Code)
 		}
 		checkFieldError(t, parse(t, w), "reg-id_number", i18n.T(i18n.ZhHans, "identity.error.document_taken"))
+
+		// Someone sent to sign in by an app registers and goes on where they were going; a
+		// Taiwan resident with a travel permit is not in the registry and stays at level 1.
+		doc = parse(t, s.get("/login?next=/plan/dashboard", ""))
+		one(t, doc, `main a[href="/register?next=%2fplan%2fdashboard"]`)
+		doc = parse(t, s.get("/register?next=/plan/dashboard", ""))
+		if v := attrOr(one(t, doc, `form[action="/register"] input[name="next"]`), "value"); v != "/plan/dashboard" {
+			t.Errorf("next = %q", v)
+		}
+		s.advance(2 * time.Minute)
+		w = s.post("/register", "", url.Values{"action": {"send"}, "phone": {other}})
+		if w.Code != http.StatusOK {
+			t.Fatalf("send code: %d", w.Code)
+		}
+		w = s.post("/register", "", url.Values{"name": {"王小明"}, "id_type": {string(identity.TaiwanPermit)}, "id_number": {"87654321"},
+			"phone": {other}, "code": {s.code(other)}, "password": {"a-long-password-1"}, "password_confirm": {"a-long-password-1"},
+			"next": {"/plan/dashboard"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/plan/dashboard" {
+			t.Fatalf("register with next: %d %q; %.300s", w.Code, w.Header().Get("Location"), w.Body)
+		}
+		doc = parse(t, s.get("/account", "", session(t, w)))
+		if got := text(one(t, doc, "#account-level")); got != i18n.T(i18n.ZhHans, "identity.level.1") {
+			t.Errorf("Taiwan resident's level %q", got)
+		}
 	})
 }
 
@@ -436,7 +460,7 @@ func TestLoginPage(t *testing.T) {
 		one(t, tabs, `a[href="/login?next=%2fplan"][aria-current="page"]`)
 		one(t, tabs, `a[href="/login/code?next=%2fplan"]`)
 		one(t, doc, `main a[href="/recover"]`)
-		one(t, doc, `main a[href="/register"]`)
+		one(t, doc, `main a[href="/register?next=%2fplan"]`)
 
 		// Residents sign in with their phone, or their resident ID number.
 		for _, id := range []string{resident, citizen} {
