@@ -424,8 +424,8 @@ func TestDemo(t *testing.T) {
 		})
 	}
 
-	// Seeding twice added nothing: one account each, the plan at revision 1, the demo's
-	// progress reports once.
+	// Seeding twice added nothing: one account each, one enterprise with one agent, the demo
+	// apps, the plan at revision 1, the demo's progress reports once.
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Config{DataDir: data})
 	if err != nil {
@@ -441,6 +441,9 @@ func TestDemo(t *testing.T) {
 		"plan_revisions":   `SELECT COUNT(*) FROM plan_revisions`,
 		"plan_reports":     `SELECT COUNT(*) FROM plan_reports`,
 		"imported (audit)": `SELECT COUNT(*) FROM audit_events WHERE action = 'plan.document.imported'`,
+		"enterprises":      `SELECT COUNT(*) FROM enterprises`,
+		"authorisations":   `SELECT COUNT(*) FROM agent_authorisations`,
+		"apps":             `SELECT COUNT(*) FROM apps`,
 	} {
 		var n int
 		if err := db.Get(ctx, &n, q); err != nil {
@@ -448,8 +451,9 @@ func TestDemo(t *testing.T) {
 		}
 		got[name] = n
 	}
-	want := map[string]int{"accounts": len(demo.Accounts), "distinct logins": len(demo.Accounts), "plan_documents": 1, "revision": 1,
-		"plan_revisions": 1, "plan_reports": 5, "imported (audit)": 1}
+	people := len(demo.Accounts) + len(demo.Residents)
+	want := map[string]int{"accounts": people, "distinct logins": people, "plan_documents": 1, "revision": 1,
+		"plan_revisions": 1, "plan_reports": 5, "imported (audit)": 1, "enterprises": 1, "authorisations": 1, "apps": 3}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("after two demo runs (-want +got):\n%s", diff)
 	}

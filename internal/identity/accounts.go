@@ -117,6 +117,10 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (a Account, e
 func (s *Service) SetRoles(ctx context.Context, id int64, roles []string) (err error) {
 	defer errs.Wrap(&err, "identity.SetRoles(%d)", id)
 	p := principal.From(ctx)
+	// Only administrators learn anything here, even whether id exists.
+	if !isPlatformAdmin(p) && !(p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator)) {
+		return errs.E(errs.Forbidden, "error.forbidden")
+	}
 	for _, r := range roles {
 		if !slices.Contains(principal.AllRoles, r) {
 			return errs.Field("roles", "error.unknown_role", r)

@@ -18,6 +18,8 @@ import (
 const (
 	SessionTTL = 12 * time.Hour
 	pendingTTL = 5 * time.Minute
+	// totpAttempts wrong TOTP codes end a pending login: the person starts again.
+	totpAttempts = 3
 )
 
 // Lockout: every lockoutThreshold consecutive failures lock password login for lockoutBase,
@@ -201,16 +203,18 @@ func (s *Service) LoginTOTP(ctx context.Context, pendingToken, code string, m Me
 		if err != nil {
 			return err
 		}
-		if sec.LockedUntil != nil && tx.Now.Before(*sec.LockedUntil) {
-			if err := recordLogin(ctx, tx, &a, "totp", "locked", m); err != nil {
-				return err
-			}
-			mins := int(sec.LockedUntil.Sub(tx.Now).Minutes()) + 1
-			return errCommit{errs.E(errs.Unauthenticated, "identity.error.locked", mins)}
-		}
+		// No lock check here: a pending session exists only after a first factor that the lock
+		// allowed (a password before the lock, or a one-time code, which the lock never stops).
+		// Guessing is bounded by the pending session's own attempts and the account's count.
 		step, ok := checkTOTP(sec, code, tx.Now)
 		if !ok || a.Disabled {
 			if err := s.countFailure(ctx, tx, a, "totp", m); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE sessions SET attempts = attempts + 1 WHERE token_hash = ?`, tokenHash(pendingToken)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ? AND attempts >= ?`, tokenHash(pendingToken), totpAttempts); err != nil {
 				return err
 			}
 			return errCommit{errs.Field("code", "identity.error.totp_wrong")}
@@ -423,7 +427,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (principal
 		return principal.Principal{}, errs.E(errs.Unauthenticated, "error.unauthenticated")
 	}
 	p := a.Principal()
-	p.Via = "session"
+	p.Via, p.Session = "session", tokenHash(token)
 	if sess.ActingFor != nil {
 		if err := s.applyActingFor(ctx, &p, *sess.ActingFor); err != nil {
 			return principal.Principal{}, err

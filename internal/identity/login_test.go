@@ -327,13 +327,27 @@ func TestWrongTOTPCodesLock(t *testing.T) {
 			t.Fatal(err)
 		}
 		right := totpCode(t, secret, e.clk.Now())
-		for range 5 {
+		for range 3 {
 			if _, err := e.ids.LoginTOTP(e.anon(), res.Token, wrong(right), identity.Meta{}); field(err) != "code" {
 				t.Fatalf("wrong TOTP code: %v", err)
 			}
 		}
-		if _, err := e.ids.LoginTOTP(e.anon(), res.Token, right, identity.Meta{}); message(err) != "identity.error.locked" {
-			t.Errorf("right TOTP code after 5 wrong ones: %v, want locked", err)
+		// Three wrong codes end the pending login, even for the right code after them.
+		if _, err := e.ids.LoginTOTP(e.anon(), res.Token, right, identity.Meta{}); message(err) != "identity.error.login_expired" {
+			t.Errorf("right TOTP code after 3 wrong ones: %v, want login_expired", err)
+		}
+		// The wrong codes count against the account: two more and password login is locked.
+		res, err = e.ids.Login(e.anon(), a.Login, password, identity.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := e.ids.LoginTOTP(e.anon(), res.Token, wrong(right), identity.Meta{}); field(err) != "code" {
+				t.Fatalf("wrong TOTP code: %v", err)
+			}
+		}
+		if _, err := e.ids.Login(e.anon(), a.Login, password, identity.Meta{}); message(err) != "identity.error.locked" {
+			t.Errorf("password login after 5 wrong TOTP codes: %v, want locked", err)
 		}
 	})
 }

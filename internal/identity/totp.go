@@ -158,6 +158,10 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (err
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, newHash, p.AccountID); err != nil {
 			return err
 		}
+		// Whoever knew the old password keeps no session; the session making the change stays.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?`, p.AccountID, p.Session); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Change{Action: "identity.password.changed", ObjectType: "account", ObjectID: strconv.FormatInt(p.AccountID, 10)})
 	})
 }

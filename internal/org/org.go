@@ -220,6 +220,9 @@ var codePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 func Save(ctx context.Context, db *store.DB, o Organisation) (created bool, err error) {
 	defer errs.Wrap(&err, "org.Save(%s)", o.Code)
 	p := principal.From(ctx)
+	if !p.Authenticated() {
+		return false, errs.E(errs.Unauthenticated, "error.unauthenticated")
+	}
 	if p.Kind != principal.System && !(p.IsOfficial(DigitalOffice) && p.HasRole(principal.RoleAdministrator)) {
 		return false, errs.E(errs.Forbidden, "error.forbidden")
 	}

@@ -45,7 +45,7 @@ func TestSave(t *testing.T) {
 		}{
 			{"a resident", resident, gulou, errs.Forbidden, "", false, ""},
 			{"a city's administrator", cityAdmin, gulou, errs.Forbidden, "", false, ""},
-			{"anonymous", context.Background(), gulou, errs.Forbidden, "", false, ""},
+			{"anonymous", context.Background(), gulou, errs.Unauthenticated, "", false, ""},
 			{"bad code", admin, with(func(o *org.Organisation) { o.Code = "Gu Lou" }), errs.Invalid, "code", false, ""},
 			{"bad kind", admin, with(func(o *org.Organisation) { o.Kind = "club" }), errs.Invalid, "kind", false, ""},
 			{"no English name", admin, with(func(o *org.Organisation) { o.NameEn = " " }), errs.Invalid, "name_en", false, ""},

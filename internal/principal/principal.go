@@ -57,6 +57,9 @@ type Principal struct {
 	ClientID string
 	// Via says how the principal proved who it is: "session", "token", "oidc", "client".
 	Via string
+	// Session identifies the login session of a "session" principal (a hash of its cookie, never
+	// the cookie itself), so that a password change can end every other session.
+	Session string
 }
 
 // API scopes of personal access tokens and apps' access tokens.

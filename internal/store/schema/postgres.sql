@@ -383,6 +383,7 @@ TABLE sessions (
     expires_at timestamp with time zone NOT NULL
     pending_totp integer NOT NULL DEFAULT 0
     acting_for text
+    attempts integer NOT NULL DEFAULT 0
 );
 
 CREATE INDEX access_tokens_account ON access_tokens USING btree (account_id);

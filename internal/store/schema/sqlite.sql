@@ -384,7 +384,7 @@ CREATE TABLE sessions (
     account_id    INTEGER NOT NULL REFERENCES accounts (id),
     created_at    TIMESTAMP NOT NULL,
     expires_at    TIMESTAMP NOT NULL
-, pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT);
+, pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX access_tokens_account ON access_tokens (account_id);
 

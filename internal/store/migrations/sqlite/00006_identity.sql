@@ -17,6 +17,7 @@ CREATE UNIQUE INDEX accounts_id_document ON accounts (id_type, id_number) WHERE 
 -- is the enterprise an agent currently acts for.
 ALTER TABLE sessions ADD COLUMN pending_totp INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN acting_for TEXT;
+ALTER TABLE sessions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 
 -- The population registry a real-name check (level 2) matches against.
 CREATE TABLE population_registry (
