@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/clock"
-	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
@@ -26,7 +26,7 @@ func benchService(b *testing.B) (svc *identity.Service, session, token string) {
 	sys := principal.With(context.Background(), principal.SystemPrincipal)
 	a, err := svc.ImportResident(sys, identity.Registration{Name: "林婉清", IDType: identity.ResidentID,
 		IDNumber: idcode.NewResidentID("350104", time.Date(1990, 6, 1, 0, 0, 0, 0, clock.China), 82),
-		Phone: "13805910001", Password: benchPassword})
+		Phone:    "13805910001", Password: benchPassword})
 	if err != nil {
 		b.Fatal(err)
 	}
