@@ -54,6 +54,9 @@ func mayAdminister(p principal.Principal, org string, roles []string) bool {
 func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (a Account, err error) {
 	defer errs.Wrap(&err, "identity.CreateAccount(%s)", n.Login)
 	p := principal.From(ctx)
+	if err := requireAuthenticatedOrSystem(p); err != nil {
+		return a, err
+	}
 	if n.Kind == "" {
 		n.Kind = principal.Official
 	}
@@ -117,6 +120,9 @@ func (s *Service) CreateAccount(ctx context.Context, n NewAccount) (a Account, e
 func (s *Service) SetRoles(ctx context.Context, id int64, roles []string) (err error) {
 	defer errs.Wrap(&err, "identity.SetRoles(%d)", id)
 	p := principal.From(ctx)
+	if err := requireAuthenticatedOrSystem(p); err != nil {
+		return err
+	}
 	// Only administrators learn anything here, even whether id exists.
 	if !isPlatformAdmin(p) && !(p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator)) {
 		return errs.E(errs.Forbidden, "error.forbidden")
@@ -163,6 +169,9 @@ func (s *Service) SetRoles(ctx context.Context, id int64, roles []string) (err e
 func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) (err error) {
 	defer errs.Wrap(&err, "identity.SetDisabled(%d)", id)
 	p := principal.From(ctx)
+	if err := requireAuthenticatedOrSystem(p); err != nil {
+		return err
+	}
 	if !isPlatformAdmin(p) {
 		return errs.E(errs.Forbidden, "error.forbidden")
 	}
@@ -194,6 +203,9 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) (err
 func (s *Service) Officials(ctx context.Context, org string) (list []Account, err error) {
 	defer errs.Wrap(&err, "identity.Officials(%s)", org)
 	p := principal.From(ctx)
+	if err := requireAuthenticatedOrSystem(p); err != nil {
+		return nil, err
+	}
 	switch {
 	case isPlatformAdmin(p):
 	case p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator):

@@ -113,15 +113,23 @@ func (s *Service) RequestCode(ctx context.Context, phone string, purpose Purpose
 			return errs.E(errs.TooMany, "identity.error.code_too_soon")
 		}
 		var accountID *int64
-		var id int64
-		err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ? AND disabled = 0`, phone)
+		var acc struct {
+			ID       int64 `db:"id"`
+			Disabled bool  `db:"disabled"`
+		}
+		err := tx.Get(ctx, &acc, `SELECT id, disabled FROM accounts WHERE phone = ?`, phone)
 		switch {
 		case err == nil:
-			accountID = &id
+			accountID = &acc.ID
 		case !errs.Is(err, errs.NotFound):
 			return err
 		}
-		if (purpose == PurposeRegister) != (accountID == nil) {
+		// Registration needs a phone no account has; login and recovery an enabled account's.
+		qualifies := accountID == nil
+		if purpose != PurposeRegister {
+			qualifies = accountID != nil && !acc.Disabled
+		}
+		if !qualifies {
 			// Record the request (for the rate limit) but send nothing.
 			_, err := tx.Exec(ctx, `INSERT INTO one_time_codes (account_id, recipient, purpose, code_hash, created_at, expires_at, used_at)
 				VALUES (?, ?, ?, '', ?, ?, ?)`, accountID, phone, purpose, tx.Now, tx.Now, tx.Now)

@@ -40,6 +40,9 @@ const MaxAuthorisation = 3 * 366 * 24 * time.Hour
 func (s *Service) RegisterEnterprise(ctx context.Context, creditCode, name string) (e Enterprise, err error) {
 	defer errs.Wrap(&err, "identity.RegisterEnterprise(%s)", creditCode)
 	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return e, err
+	}
 	if p.Kind != principal.Resident || p.AccountID == 0 {
 		return e, errs.E(errs.Forbidden, "identity.error.residents_only")
 	}
@@ -116,7 +119,7 @@ func (s *Service) ownEnterprise(ctx context.Context, tx *store.Tx, p principal.P
 		return e, err
 	}
 	// Someone else's enterprise is reported as missing: its existence is not theirs to learn here.
-	if e.OwnerAccountID != p.AccountID || p.Kind != principal.Resident {
+	if e.OwnerAccountID != p.AccountID || (p.Kind != principal.Resident && p.Kind != principal.Agent) {
 		return e, errs.E(errs.NotFound, "error.not_found")
 	}
 	return e, nil
@@ -127,6 +130,9 @@ func (s *Service) ownEnterprise(ctx context.Context, tx *store.Tx, p principal.P
 func (s *Service) AuthoriseAgent(ctx context.Context, g Grant) (a Authorisation, err error) {
 	defer errs.Wrap(&err, "identity.AuthoriseAgent(%s)", g.CreditCode)
 	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return a, err
+	}
 	if len(g.Scopes) == 0 {
 		return a, errs.Field("scopes", "error.required")
 	}
@@ -191,6 +197,9 @@ func (a *Authorisation) fill() {
 func (s *Service) RevokeAgent(ctx context.Context, id int64) (err error) {
 	defer errs.Wrap(&err, "identity.RevokeAgent(%d)", id)
 	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return err
+	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
 		var code string
 		if err := tx.Get(ctx, &code, `SELECT credit_code FROM agent_authorisations WHERE id = ?`, id); err != nil {
@@ -217,6 +226,10 @@ const authorisationQuery = `SELECT g.id, g.credit_code, e.name AS enterprise_nam
 // EnterpriseAgents lists the authorisations of the principal's own enterprise creditCode.
 func (s *Service) EnterpriseAgents(ctx context.Context, creditCode string) (list []Authorisation, err error) {
 	p := principal.From(ctx)
+	if err := requireAuthenticated(p); err != nil {
+		return nil, err
+	}
+	creditCode = idcode.Normalize(creditCode)
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := s.ownEnterprise(ctx, tx, p, creditCode); err != nil {
 			return err

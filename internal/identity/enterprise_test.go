@@ -29,7 +29,7 @@ func TestRegisterEnterprise(t *testing.T) {
 			kind   errs.Kind
 			reason string
 		}{
-			{"anonymous", principal.Principal{Kind: principal.Anonymous}, code, errs.Forbidden, "identity.error.residents_only"},
+			{"anonymous", principal.Principal{Kind: principal.Anonymous}, code, errs.Unauthenticated, "error.unauthenticated"},
 			{"official", official.Principal(), code, errs.Forbidden, "identity.error.residents_only"},
 			{"resident at level 1", level1.Principal(), code, errs.Forbidden, "identity.error.level_required"},
 			{"bad check character", owner.Principal(), withBadCheck(code), errs.Invalid, "identity.error.credit_code"},
@@ -92,7 +92,7 @@ func TestAgents(t *testing.T) {
 			{"stranger", stranger.Principal(), nil, errs.NotFound, ""},
 			{"the agent", agent.Principal(), nil, errs.NotFound, ""},
 			{"an official", official.Principal(), nil, errs.NotFound, ""},
-			{"anonymous", principal.Principal{Kind: principal.Anonymous}, nil, errs.NotFound, ""},
+			{"anonymous", principal.Principal{Kind: principal.Anonymous}, nil, errs.Unauthenticated, ""},
 			{"unknown enterprise", owner.Principal(), func(g *identity.Grant) { g.CreditCode = creditCode("12345678") }, errs.NotFound, ""},
 			{"no scopes", owner.Principal(), func(g *identity.Grant) { g.Scopes = nil }, errs.Invalid, "scopes"},
 			{"unknown scope", owner.Principal(), func(g *identity.Grant) { g.Scopes = []string{"everything"} }, errs.Invalid, "scopes"},
@@ -215,9 +215,13 @@ func TestAgents(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range []principal.Principal{stranger.Principal(), agent.Principal(), official.Principal(), {Kind: principal.Anonymous}} {
+			want := errs.NotFound
+			if !p.Authenticated() {
+				want = errs.Unauthenticated
+			}
 			for _, au := range auths {
-				if err := e.ids.RevokeAgent(e.asPrincipal(p), au.ID); kind(err) != errs.NotFound {
-					t.Errorf("RevokeAgent(%d) as %s: %v, want not found", au.ID, p.Actor(), err)
+				if err := e.ids.RevokeAgent(e.asPrincipal(p), au.ID); kind(err) != want {
+					t.Errorf("RevokeAgent(%d) as %s: %v, want %s", au.ID, p.Actor(), err, want)
 				}
 			}
 		}

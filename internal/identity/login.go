@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -155,7 +156,7 @@ func (s *Service) Login(ctx context.Context, identifier, password string, m Meta
 			if err := recordLogin(ctx, tx, &a, "password", "locked", m); err != nil {
 				return err
 			}
-			mins := int(sec.LockedUntil.Sub(tx.Now).Minutes()) + 1
+			mins := int(math.Ceil(sec.LockedUntil.Sub(tx.Now).Minutes()))
 			return errCommit{errs.E(errs.Unauthenticated, "identity.error.locked", mins)}
 		case !ok || a.Disabled:
 			if err := s.countFailure(ctx, tx, a, "password", m); err != nil {

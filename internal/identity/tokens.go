@@ -153,8 +153,12 @@ func (s *Service) RevokeToken(ctx context.Context, id int64) (err error) {
 		if owner != p.AccountID {
 			return errs.E(errs.NotFound, "error.not_found")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, tx.Now, id); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, tx.Now, id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(errs.Conflict, "identity.error.already_revoked")
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "identity.token.revoked", ObjectType: "access_token", ObjectID: strconv.FormatInt(id, 10)})
 	})

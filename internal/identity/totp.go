@@ -125,7 +125,7 @@ func (s *Service) DisableTOTP(ctx context.Context, password string) (err error) 
 		return err
 	}
 	if !CheckPassword(hash, password) {
-		return errs.Field("password", "identity.error.password_wrong")
+		return s.wrongPassword(ctx, p.AccountID, "password")
 	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_enabled = 0, totp_secret = NULL WHERE id = ?`, p.AccountID); err != nil {
@@ -148,7 +148,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (err
 		return err
 	}
 	if !CheckPassword(hash, current) {
-		return errs.Field("current_password", "identity.error.password_wrong")
+		return s.wrongPassword(ctx, p.AccountID, "current_password")
 	}
 	newHash, err := HashPassword(next)
 	if err != nil {
@@ -200,10 +200,29 @@ func (s *Service) Recover(ctx context.Context, phone, code, newPassword string, 
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = ?`, id); err != nil {
 			return err
 		}
+		// Recovery follows a lost or stolen password: nothing issued before it stays valid.
+		if _, err := tx.Exec(ctx, `UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL`, tx.Now, id); err != nil {
+			return err
+		}
 		if err := recordLogin(ctx, tx, &a, "recovery", "password_reset", m); err != nil {
 			return err
 		}
 		return audit.Record(principal.With(ctx, a.Principal()), tx, audit.Change{Action: "identity.account.recovered",
 			ObjectType: "account", ObjectID: strconv.FormatInt(id, 10)})
+	})
+}
+
+// wrongPassword counts a wrong password given to confirm a change (a stolen session guessing
+// the password) like a failed login, and returns the error for field.
+func (s *Service) wrongPassword(ctx context.Context, accountID int64, field string) error {
+	return s.transact(ctx, func(tx *store.Tx) error {
+		a, err := getAccountTx(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := s.countFailure(ctx, tx, a, "password_confirmation", Meta{}); err != nil {
+			return err
+		}
+		return errCommit{errs.Field(field, "identity.error.password_wrong")}
 	})
 }
