@@ -28,7 +28,8 @@ func (s *Site) installEnterprise(srv *httpserver.Server) {
 
 type enterprisesPage struct {
 	basePage
-	// Acting is set while the person acts for an enterprise: then they manage none.
+	// Acting is set while the person acts for an enterprise: they still manage the agents of
+	// the enterprises they own, but register new enterprises only as themselves.
 	Acting      bool
 	Level       string
 	CanRegister bool
@@ -122,15 +123,12 @@ func (s *Site) renderEnterprises(w http.ResponseWriter, r *http.Request, status 
 		if n, ok := idcode.RegionName(e.RegionCode, string(b.Lang)); ok {
 			ov.Region = n
 		}
-		if !p.Acting {
-			// Managing agents is done as oneself, never while acting for an enterprise.
-			list, err := s.cfg.Identity.EnterpriseAgents(ctx, e.CreditCode)
-			if err != nil {
-				return err
-			}
-			for _, a := range list {
-				ov.Agents = append(ov.Agents, s.authView(b, a, now))
-			}
+		list, err := s.cfg.Identity.EnterpriseAgents(ctx, e.CreditCode)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			ov.Agents = append(ov.Agents, s.authView(b, a, now))
 		}
 		if e.CreditCode == f.grantCode {
 			ov.F = newForm(r, "agent", "scopes", "valid_from", "valid_until")

@@ -230,9 +230,24 @@ func TestActingFor(t *testing.T) {
 		}
 		doc := parse(t, s.get("/enterprises", agent))
 		one(t, doc, `#acting-credit_code option[value="`+code+`"][selected]`)
-		// While acting, the agent manages no enterprise.
+		// While acting, nobody registers an enterprise, and the agent manages none.
 		if n := count(t, doc, `form[action="/enterprises"]`); n != 0 {
 			t.Error("an acting agent is offered to register an enterprise")
+		}
+		one(t, doc, "#register-refused")
+		if n := count(t, doc, `form[action$="/agents"]`); n != 0 {
+			t.Error("an agent is offered to authorise agents")
+		}
+		// The owner acting for the enterprise still manages its agents.
+		if w := s.post("/acting-for", owner, url.Values{"credit_code": {code}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("owner acts for: %d", w.Code)
+		}
+		doc = parse(t, s.get("/enterprises", owner))
+		one(t, doc, "header .acting-for")
+		one(t, doc, "article#enterprise-"+code+" table.agents")
+		w = s.post("/enterprises/"+code+"/agents", owner, url.Values{"agent": {citizen}, "scopes": {"taxation"}, "valid_until": {"2026-12-31"}})
+		if w.Code != http.StatusSeeOther {
+			t.Errorf("the acting owner authorises: %d; %.300s", w.Code, w.Body)
 		}
 		// Back to themselves, from any page.
 		w = s.post("/acting-for", agent, url.Values{"credit_code": {""}, "back": {"/plan"}})
@@ -243,7 +258,7 @@ func TestActingFor(t *testing.T) {
 			t.Error("the banner stays after returning")
 		}
 		// Nobody acts for an enterprise that did not authorise them, and back never leaves the site.
-		if w := s.post("/acting-for", citizen, url.Values{"credit_code": {code}}); w.Code != http.StatusForbidden {
+		if w := s.post("/acting-for", resident, url.Values{"credit_code": {code}}); w.Code != http.StatusForbidden {
 			t.Errorf("acting without an authorisation: %d, want 403", w.Code)
 		}
 		if w := s.post("/acting-for", agent, url.Values{"credit_code": {""}, "back": {"//evil.example"}}); w.Header().Get("Location") != "/" {
