@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/yiwang-platform/yiwang/internal/logmask"
+	"github.com/yiwang-platform/yiwang/internal/oidc"
 )
 
 // options are the settings every subcommand shares. Each comes from, in order of precedence, a
@@ -24,7 +26,11 @@ type options struct {
 	LogLevel    string `toml:"log_level"`
 	LogFormat   string `toml:"log_format"`
 	Province    string `toml:"province"`
-	Production  bool   `toml:"production"`
+	PublicURL   string `toml:"public_url"`
+	// OIDCSecret comes from the environment or the config file only: a flag would show it to
+	// everyone who lists processes.
+	OIDCSecret string `toml:"oidc_secret"`
+	Production bool   `toml:"production"`
 }
 
 // setting describes one option for the flag set, the environment and --help.
@@ -41,6 +47,7 @@ var settings = []setting{
 	{"log-level", "YIWANG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options) *string { return &o.LogLevel }},
 	{"log-format", "YIWANG_LOG_FORMAT", "text", "text or json", func(o *options) *string { return &o.LogFormat }},
 	{"province", "YIWANG_PROVINCE", "350000", "region code of the province this node serves", func(o *options) *string { return &o.Province }},
+	{"public-url", "YIWANG_PUBLIC_URL", "", "URL where people and apps reach this node (https://yiwang.example.gov.cn); the OpenID Connect issuer is it + /oidc; required in production", func(o *options) *string { return &o.PublicURL }},
 }
 
 // commonFlags registers the shared options on fs; which lists the flags the command takes
@@ -96,6 +103,22 @@ func resolve(fs *flag.FlagSet, o *options) error {
 	}
 	if os.Getenv("YIWANG_PRODUCTION") == "true" || file.Production {
 		o.Production = true
+	}
+	o.OIDCSecret = os.Getenv("YIWANG_OIDC_SECRET")
+	if o.OIDCSecret == "" {
+		o.OIDCSecret = file.OIDCSecret
+	}
+	if o.OIDCSecret != "" && len(o.OIDCSecret) < oidc.MinSecretLen {
+		return fmt.Errorf("YIWANG_OIDC_SECRET must be at least %d characters of random data (openssl rand -hex 32)", oidc.MinSecretLen)
+	}
+	if o.PublicURL != "" {
+		u, err := url.Parse(o.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			return fmt.Errorf("--public-url must be an absolute http(s) URL without a path, such as https://yiwang.example.gov.cn, not %q", o.PublicURL)
+		}
+	}
+	if o.Production && (o.PublicURL == "" || o.OIDCSecret == "") {
+		return fmt.Errorf("production needs --public-url (YIWANG_PUBLIC_URL) and YIWANG_OIDC_SECRET (openssl rand -hex 32), the same on every node")
 	}
 	switch o.LogFormat {
 	case "text", "json":

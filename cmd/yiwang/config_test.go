@@ -78,3 +78,70 @@ func TestConfigFileRejectsUnknownSetting(t *testing.T) {
 		t.Errorf("err = %v, want unknown setting datadir", err)
 	}
 }
+
+func TestSingleSignOnSettings(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+	}{
+		{"development needs nothing", nil, nil, ""},
+		{"production without a public URL", map[string]string{"YIWANG_PRODUCTION": "true", "YIWANG_OIDC_SECRET": secret}, nil, "production needs --public-url"},
+		{"production without a secret", map[string]string{"YIWANG_PRODUCTION": "true"}, []string{"--public-url", "https://yiwang.example.gov.cn"}, "YIWANG_OIDC_SECRET"},
+		{"production with both", map[string]string{"YIWANG_PRODUCTION": "true", "YIWANG_OIDC_SECRET": secret}, []string{"--public-url", "https://yiwang.example.gov.cn"}, ""},
+		{"short secret", map[string]string{"YIWANG_OIDC_SECRET": "short"}, nil, "at least 32 characters"},
+		{"public URL with a path", nil, []string{"--public-url", "https://example.gov.cn/yiwang"}, "without a path"},
+		{"public URL not a URL", nil, []string{"--public-url", "yiwang.example.gov.cn"}, "absolute http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hermetic(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var o options
+			fs := newFlagSet("serve", "serve", io.Discard)
+			commonFlags(fs, &o)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := resolve(fs, &o)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestDevelopmentSecretKept: a development node keeps its single sign-on secret in the data
+// directory, readable only by its owner, so that tokens survive a restart.
+func TestDevelopmentSecretKept(t *testing.T) {
+	hermetic(t)
+	o := options{Data: t.TempDir()}
+	first, err := oidcSecret(&o)
+	if err != nil || len(first) < 32 {
+		t.Fatalf("first secret %q, %v", first, err)
+	}
+	fi, err := os.Stat(filepath.Join(o.Data, "oidc.secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("oidc.secret mode %v, want 0600", fi.Mode().Perm())
+	}
+	second, err := oidcSecret(&o)
+	if err != nil || string(second) != string(first) {
+		t.Errorf("second start got another secret (%v)", err)
+	}
+	if s, _ := oidcSecret(&options{Data: o.Data, Production: true}); s != nil {
+		t.Error("production used the development secret file")
+	}
+}

@@ -32,6 +32,7 @@ func hermetic(tb testing.TB) {
 	tb.Helper()
 	tb.Setenv("YIWANG_CONFIG", "")
 	tb.Setenv("YIWANG_PRODUCTION", "")
+	tb.Setenv("YIWANG_OIDC_SECRET", "")
 	for _, s := range settings {
 		tb.Setenv(s.env, "")
 	}

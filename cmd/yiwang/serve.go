@@ -1,15 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/app"
 	"github.com/yiwang-platform/yiwang/internal/demo"
+	"github.com/yiwang-platform/yiwang/internal/oidc"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
@@ -39,7 +46,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		return err
 	}
 	defer db.Close()
-	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, NATSURL: o.NATSURL, Production: o.Production, Demo: isDemo, Version: version()})
+	secret, err := oidcSecret(&o)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, NATSURL: o.NATSURL, Production: o.Production, Demo: isDemo,
+		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret})
 	if err != nil {
 		return err
 	}
@@ -79,4 +91,33 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/plan/worklist   API: %s/api/openapi.json\n", url, url, url, url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	})
+}
+
+// oidcSecret returns the single sign-on secret: the configured one, or for a development node on
+// SQLite one kept in the data directory (created on first start, readable only by its owner), so
+// that tokens and signing keys survive a restart. Production always has a configured one.
+func oidcSecret(o *options) ([]byte, error) {
+	if o.OIDCSecret != "" {
+		return []byte(o.OIDCSecret), nil
+	}
+	if o.Production || o.DatabaseURL != "" {
+		return nil, nil // app.New refuses production without one, and nodes sharing PostgreSQL need the same one
+	}
+	path := filepath.Join(o.Data, "oidc.secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(bytes.TrimSpace(b)) >= oidc.MinSecretLen {
+		return bytes.TrimSpace(b), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("single sign-on secret %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := []byte(hex.EncodeToString(raw))
+	if err := os.WriteFile(path, append(secret, '\n'), 0o600); err != nil {
+		return nil, fmt.Errorf("single sign-on secret %s: %w", path, err)
+	}
+	return secret, nil
 }

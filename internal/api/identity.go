@@ -37,6 +37,7 @@ func init() {
 		"id_type":      str("resident_id, hk_macao_permit, taiwan_permit, foreign_permanent_resident or passport"),
 		"id_number":    str("masked: region and check characters only"),
 		"totp_enabled": boolean(""),
+		"client_id":    str("the app, when a department system calls as itself (kind client)"),
 	})
 	schemas["LoginEvent"] = obj(map[string]any{
 		"method":    str("password, totp, code or recovery"),
@@ -155,9 +156,15 @@ type meResponse struct {
 	IDType        string         `json:"id_type,omitempty"`
 	IDNumber      string         `json:"id_number,omitempty"`
 	TOTPEnabled   bool           `json:"totp_enabled"`
+	ClientID      string         `json:"client_id,omitempty"`
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	if p := principal.From(r.Context()); p.Kind == principal.Client {
+		// A department system calling as itself has no account: say which app it is.
+		return writeJSON(w, http.StatusOK, meResponse{Kind: p.Kind, Login: p.Login, Name: p.Name, Roles: []string{},
+			Scopes: p.Scopes, Via: p.Via, ClientID: p.ClientID})
+	}
 	p, err := signedIn(r)
 	if err != nil {
 		return err

@@ -129,7 +129,7 @@ func (o *openAPI) json() []byte {
 		}
 		tags[op.Tag] = true
 		if op.Auth {
-			m["security"] = []map[string][]string{{"session": {}}}
+			m["security"] = []map[string][]string{{"session": {}}, {"bearer": {}}}
 		}
 		var params []map[string]any
 		for _, pa := range op.Params {
@@ -167,6 +167,7 @@ func (o *openAPI) json() []byte {
 			"schemas": schemas,
 			"securitySchemes": map[string]any{
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "yiwang_session", "description": "the session cookie set by POST /login"},
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "a personal access token (ywpat_…, scopes api:read and api:write; yiwang token create or /account/tokens), or a department system's access token from the OpenID Connect provider's client-credentials grant"},
 			},
 		},
 	}

@@ -195,8 +195,9 @@ func redact(u string) string {
 	return p.Redacted()
 }
 
-// authenticator says who is asking: a bearer token on the JSON API, else the session cookie.
-// A token limited to reading may not change anything.
+// authenticator says who is asking: a bearer token on the JSON API (a personal access token, or
+// an access token the OpenID Connect provider issued), else the session cookie. A token limited
+// to reading may not change anything.
 func (a *App) authenticator(session func(*http.Request) (principal.Principal, error)) func(*http.Request) (principal.Principal, error) {
 	return func(r *http.Request) (principal.Principal, error) {
 		auth := r.Header.Get("Authorization")
@@ -207,7 +208,15 @@ func (a *App) authenticator(session func(*http.Request) (principal.Principal, er
 		if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(r.URL.Path, "/api/") {
 			return principal.Principal{}, errs.E(errs.Unauthenticated, "error.bad_authorization")
 		}
-		p, err := a.Identity.TokenPrincipal(r.Context(), strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		var p principal.Principal
+		var err error
+		if strings.HasPrefix(token, identity.TokenPrefix) {
+			p, err = a.Identity.TokenPrincipal(r.Context(), token)
+		} else {
+			// A department system's access token from the provider (client credentials).
+			p, err = a.OIDC.Principal(r.Context(), token)
+		}
 		if err != nil {
 			return principal.Principal{}, err
 		}

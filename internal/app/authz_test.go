@@ -326,7 +326,7 @@ var matrix = []action{
 		code := idcode.NewCreditCode('9', '1', "350200", fmt.Sprintf("MA%06d", e.next()))
 		_, err := e.app.Identity.RegisterEnterprise(e.ctx(w), code, "矩阵测试有限公司")
 		return status(err)
-	}, [nWho]outcome{fb, ok, fb, ok, fb, fb, fb, fb, fb, fb, na, na}},
+	}, [nWho]outcome{un, ok, fb, ok, fb, fb, fb, fb, fb, fb, na, na}},
 	{"ActFor", func(e *authzEnv, w who) int {
 		if w == anonymous {
 			return status(e.app.Identity.ActFor(e.ctx(w), "no-session", e.ent))
@@ -350,10 +350,10 @@ var matrix = []action{
 		_, err := e.app.Identity.CreateAccount(e.ctx(w), identity.NewAccount{Login: fmt.Sprintf("gxt.new%d", e.next()), DisplayName: "新同事",
 			OrgCode: "fj-miit", Password: demo.Password})
 		return status(err)
-	}, [nWho]outcome{fb, fb, fb, fb, fb, fb, fb, fb, ok, ok, na, na}},
+	}, [nWho]outcome{un, fb, fb, fb, fb, fb, fb, fb, ok, ok, na, na}},
 	{"SetDisabled", func(e *authzEnv, w who) int {
 		return status(e.app.Identity.SetDisabled(e.ctx(w), e.disableTarget.ID, true))
-	}, [nWho]outcome{fb, fb, fb, fb, fb, fb, fb, fb, fb, ok, na, na}},
+	}, [nWho]outcome{un, fb, fb, fb, fb, fb, fb, fb, fb, ok, na, na}},
 	{"ImportResident", func(e *authzEnv, w who) int {
 		n := 100 + e.next()
 		_, err := e.app.Identity.ImportResident(e.ctx(w), identity.Registration{Name: "许志明", IDType: identity.ResidentID, IDNumber: residentID(n),
