@@ -237,7 +237,7 @@ func (s *Site) ErrorPage(w http.ResponseWriter, r *http.Request, status int, e *
 	b := s.newBase(w, r, "error.title")
 	msg := httpserver.Translate(b.Lang, e)
 	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(safeNext(r.URL.RequestURI())), http.StatusSeeOther)
 		return
 	}
 	if err := s.render(w, status, "error", errorPage{basePage: b, Message: msg, Field: e.Field}); err != nil {

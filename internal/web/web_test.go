@@ -770,6 +770,11 @@ func TestWorklist(t *testing.T) {
 		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/login?next=%2Fplan%2Fworklist" {
 			t.Errorf("anonymous: %d Location %q, want 303 to /login?next=%%2Fplan%%2Fworklist", w.Code, w.Header().Get("Location"))
 		}
+		// The page's query survives the detour through the login form.
+		w = s.get("/plan/worklist?org=fj-miit", "")
+		if loc := w.Header().Get("Location"); loc != "/login?next=%2Fplan%2Fworklist%3Forg%3Dfj-miit" {
+			t.Errorf("anonymous with a query: Location %q, want the query kept in next", loc)
+		}
 		w = s.get("/plan/worklist?lang=en", gxt)
 		if w.Code != http.StatusOK {
 			t.Fatalf("official: %d", w.Code)
