@@ -205,7 +205,13 @@ func (s *Service) VerifyInPerson(ctx context.Context, t DocumentType, number, na
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var id int64
-		if err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE id_type = ? AND id_number = ?`, t, number); err != nil {
+		err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE id_type = ? AND id_number = ?`, t, number)
+		if errs.Is(err, errs.NotFound) {
+			e := errs.Wrapf(errs.NotFound, err, "identity.error.no_account_for_document")
+			e.Field = "id_number"
+			return e
+		}
+		if err != nil {
 			return err
 		}
 		if a, err = getAccountTx(ctx, tx, id); err != nil {
