@@ -88,7 +88,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 			}
 			tw.Flush()
 		}
-		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/plan/worklist   API: %s/api/openapi.json\n", url, url, url, url)
+		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/login  %s/register  %s/account  %s/apps\n", url, url, url, url, url, url)
+		fmt.Fprintf(stdout, "API: %s/api/openapi.json   Single sign-on: %s/oidc/.well-known/openid-configuration\n", url, url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	})
 }
