@@ -315,7 +315,7 @@ func TestVerifyInPerson(t *testing.T) {
 			{"a reviewer", reviewer.Principal(), residentID(1), "林小明", errs.Forbidden, ""},
 			{"an administrator", admin.Principal(), residentID(1), "林小明", errs.Forbidden, ""},
 			{"window officer, name differs", window.Principal(), residentID(1), "林晓明", errs.Invalid, "name"},
-			{"window officer, unknown document", window.Principal(), residentID(9), "林小明", errs.NotFound, ""},
+			{"window officer, unknown document", window.Principal(), residentID(9), "林小明", errs.NotFound, "id_number"},
 			{"window officer, bad number", window.Principal(), withBadCheck(residentID(1)), "林小明", errs.Invalid, "id_number"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
