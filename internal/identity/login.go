@@ -244,18 +244,11 @@ func (s *Service) LoginWithCode(ctx context.Context, phone, code string, m Meta)
 		return res, err
 	}
 	err = s.transact(ctx, func(tx *store.Tx) error {
-		var id int64
-		err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ?`, phone)
-		if errs.Is(err, errs.NotFound) {
-			return errs.Field("code", "identity.error.code_expired")
-		}
+		a, err := accountByPhoneTx(ctx, tx, phone)
 		if err != nil {
 			return err
 		}
-		a, err := getAccountTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		id := a.ID
 		if err := s.consumeCode(ctx, tx, &id, phone, PurposeLogin, code); err != nil {
 			var c errCommit
 			if errors.As(err, &c) {
@@ -449,4 +442,18 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "identity.logout", ObjectType: "session", ObjectID: principal.From(ctx).Login})
 	})
+}
+
+// accountByPhoneTx returns the account a one-time code to phone would sign in; none is reported
+// as an expired code, so that the answer says nothing about which phones have accounts.
+func accountByPhoneTx(ctx context.Context, tx *store.Tx, phone string) (Account, error) {
+	var id int64
+	err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ?`, phone)
+	if errs.Is(err, errs.NotFound) {
+		return Account{}, errs.Field("code", "identity.error.code_expired")
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	return getAccountTx(ctx, tx, id)
 }

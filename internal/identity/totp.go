@@ -120,12 +120,8 @@ func (s *Service) DisableTOTP(ctx context.Context, password string) (err error) 
 	if err := requireAuthenticated(p); err != nil {
 		return err
 	}
-	var hash string
-	if err := s.db.Get(ctx, &hash, `SELECT password_hash FROM accounts WHERE id = ?`, p.AccountID); err != nil {
+	if err := s.confirmPassword(ctx, p.AccountID, password, "password"); err != nil {
 		return err
-	}
-	if !CheckPassword(hash, password) {
-		return s.wrongPassword(ctx, p.AccountID, "password")
 	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_enabled = 0, totp_secret = NULL WHERE id = ?`, p.AccountID); err != nil {
@@ -143,12 +139,8 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (err
 	if err := requireAuthenticated(p); err != nil {
 		return err
 	}
-	var hash string
-	if err := s.db.Get(ctx, &hash, `SELECT password_hash FROM accounts WHERE id = ?`, p.AccountID); err != nil {
+	if err := s.confirmPassword(ctx, p.AccountID, current, "current_password"); err != nil {
 		return err
-	}
-	if !CheckPassword(hash, current) {
-		return s.wrongPassword(ctx, p.AccountID, "current_password")
 	}
 	newHash, err := HashPassword(next)
 	if err != nil {
@@ -179,18 +171,11 @@ func (s *Service) Recover(ctx context.Context, phone, code, newPassword string, 
 		return err
 	}
 	return s.transact(ctx, func(tx *store.Tx) error {
-		var id int64
-		err := tx.Get(ctx, &id, `SELECT id FROM accounts WHERE phone = ?`, phone)
-		if errs.Is(err, errs.NotFound) {
-			return errs.Field("code", "identity.error.code_expired")
-		}
+		a, err := accountByPhoneTx(ctx, tx, phone)
 		if err != nil {
 			return err
 		}
-		a, err := getAccountTx(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+		id := a.ID
 		if err := s.consumeCode(ctx, tx, &id, phone, PurposeRecovery, code); err != nil {
 			return err
 		}
@@ -212,9 +197,16 @@ func (s *Service) Recover(ctx context.Context, phone, code, newPassword string, 
 	})
 }
 
-// wrongPassword counts a wrong password given to confirm a change (a stolen session guessing
-// the password) like a failed login, and returns the error for field.
-func (s *Service) wrongPassword(ctx context.Context, accountID int64, field string) error {
+// confirmPassword checks the password a person gives to confirm a change. A wrong one (a stolen
+// session guessing) counts like a failed login and is reported on field.
+func (s *Service) confirmPassword(ctx context.Context, accountID int64, password, field string) error {
+	var hash string
+	if err := s.db.Get(ctx, &hash, `SELECT password_hash FROM accounts WHERE id = ?`, accountID); err != nil {
+		return err
+	}
+	if CheckPassword(hash, password) {
+		return nil
+	}
 	return s.transact(ctx, func(tx *store.Tx) error {
 		a, err := getAccountTx(ctx, tx, accountID)
 		if err != nil {
