@@ -10,7 +10,10 @@
 //
 // The provider serves under /oidc/ (the issuer is the site's public URL + "/oidc"). Signing in
 // and consenting happen on the portal's consent page, /oidc/consent?id=…, which uses
-// AuthRequest, Finish and Deny.
+// AuthRequest, Finish and Deny. When an app asks for a fresh login (prompt=login, or a max_age
+// the person's session is older than), AuthRequest and Finish answer errs.Unauthenticated, and
+// the consent page sends the person through the login page before they go on; the ID token's
+// auth_time is when their session began (Sessions).
 package oidc
 
 import (
@@ -93,6 +96,9 @@ type Config struct {
 	Apps   *apps.Service
 	// Subjects says who people are.
 	Subjects Subjects
+	// Sessions says when people signed in; if nil, the provider reads the identity service's
+	// sessions itself.
+	Sessions Sessions
 	// Algorithm signs ID tokens: ES256 (the default) or EdDSA. Changing it starts a new key at
 	// the next start, the old one staying published for KeyOverlap.
 	Algorithm string
@@ -160,7 +166,10 @@ func New(ctx context.Context, cfg Config) (_ *Provider, err error) {
 	if err := p.keys.ensureKey(ctx); err != nil {
 		return nil, err
 	}
-	p.storage = &storage{db: cfg.DB, apps: cfg.Apps, subjects: cfg.Subjects, keys: p.keys, issuer: p.Issuer,
+	if cfg.Sessions == nil {
+		cfg.Sessions = sessionTable{db: cfg.DB}
+	}
+	p.storage = &storage{db: cfg.DB, apps: cfg.Apps, subjects: cfg.Subjects, sessions: cfg.Sessions, keys: p.keys, issuer: p.Issuer,
 		ttl: lifetimes{request: authRequestTTL, code: codeTTL, access: cfg.AccessTokenTTL, refresh: cfg.RefreshTokenTTL, idToken: cfg.IDTokenTTL}}
 	opCfg := &op.Config{
 		CodeMethodS256:           true,
@@ -273,20 +282,29 @@ func consentPath(issuer, id string) string {
 }
 
 // AuthRequest returns the app and scopes an authorisation request asks for. Returns
-// errs.NotFound for an unknown or expired request.
+// errs.NotFound for an unknown or expired request, and errs.Unauthenticated when the request
+// wants a more recent login than the principal in ctx has — the app sent prompt=login, or a
+// max_age their session is older than: they must sign in again before they decide.
 func (p *Provider) AuthRequest(ctx context.Context, id string) (clientID string, scopes []string, err error) {
 	r, err := p.storage.authRequestByID(ctx, id)
 	if err != nil {
 		return "", nil, err
 	}
+	if r.loginAfter() != nil {
+		if _, err := p.storage.freshEnough(ctx, r, principal.From(ctx)); err != nil {
+			return "", nil, err
+		}
+	}
 	return r.ClientID, r.scopes(), nil
 }
 
-// Finish binds request id to the person who signed in and consented — their account, and the
-// enterprise they act for — and returns the URL that continues the flow (the provider's
-// callback, which sends them back to the app with a code). The person's consent in force must
-// cover the request's scopes (errs.Forbidden otherwise); a request already finished is
-// errs.Conflict, an unknown or expired one errs.NotFound.
+// Finish binds request id to the person who signed in and consented — their account, the
+// enterprise they act for, and when they signed in (the ID token's auth_time) — and returns the
+// URL that continues the flow (the provider's callback, which sends them back to the app with a
+// code). who must come from a login session recent enough for the request (prompt=login,
+// max_age; errs.Unauthenticated otherwise), and their consent in force must cover the
+// request's scopes (errs.Forbidden otherwise); a request already finished is errs.Conflict, an
+// unknown or expired one errs.NotFound.
 func (p *Provider) Finish(ctx context.Context, id string, who principal.Principal) (_ string, err error) {
 	defer errs.Wrap(&err, "oidc.Finish")
 	ctx = principal.With(ctx, who)
@@ -304,10 +322,14 @@ func (p *Provider) Finish(ctx context.Context, id string, who principal.Principa
 	if err != nil {
 		return "", err
 	}
+	loggedIn, err := p.storage.freshEnough(ctx, r, who)
+	if err != nil {
+		return "", err
+	}
 	err = p.cfg.DB.Transact(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE oidc_auth_requests SET done = ?, account_id = ?, acting_for = ?, acting_for_name = ?,
 			consent_id = ?, auth_time = ? WHERE id = ? AND done = ? AND expires_at > ?`,
-			true, who.AccountID, who.ActingFor, who.ActingForName, c.ID, tx.Now, id, false, tx.Now)
+			true, who.AccountID, who.ActingFor, who.ActingForName, c.ID, loggedIn, id, false, tx.Now)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +37,30 @@ import (
 
 // people is the synthetic population the tests' provider knows: test data, not real people.
 type people map[int64]oidc.Subject
+
+// logins is when each of the tests' login sessions began (oidc.Sessions).
+type logins struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (l *logins) LoginTime(_ context.Context, _ int64, session string) (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.at[session]
+	if !ok {
+		return time.Time{}, errs.E(errs.NotFound, "error.not_found")
+	}
+	return at, nil
+}
+
+// signInAgain gives p a new login session, begun now.
+func (f *fixture) signInAgain(p *principal.Principal) {
+	f.logins.mu.Lock()
+	defer f.logins.mu.Unlock()
+	p.Session = fmt.Sprintf("%s-%d", p.Login, len(f.logins.at))
+	f.logins.at[p.Session] = f.clock.Now().UTC().Truncate(time.Second)
+}
 
 func (p people) Subject(_ context.Context, id int64) (oidc.Subject, error) {
 	s, ok := p[id]
@@ -68,6 +94,7 @@ type fixture struct {
 	lin     principal.Principal // a resident at real-name level 2
 	zhang   principal.Principal // an agent acting for an enterprise
 	people  people
+	logins  *logins
 	secret  []byte
 }
 
@@ -77,10 +104,13 @@ func newFixture(t *testing.T, db *store.DB, c *clock.Fake, algorithm string) *fi
 	if _, err := org.Seed(ctx, db, org.Directory()); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, clock: c, apps: apps.New(db), secrets: map[string]string{}, people: people{}}
-	f.lin = principal.Principal{Kind: principal.Resident, Login: "13859001234", Name: "陈美玲", RealNameLevel: 2}
+	f := &fixture{t: t, db: db, clock: c, apps: apps.New(db), secrets: map[string]string{}, people: people{},
+		logins: &logins{at: map[string]time.Time{}}}
+	f.lin = principal.Principal{Kind: principal.Resident, Login: "13859001234", Name: "陈美玲", RealNameLevel: 2, Via: "session"}
 	f.zhang = principal.Principal{Kind: principal.Agent, Login: "13600591234", Name: "李晓峰", RealNameLevel: 2,
-		ActingFor: creditCode, ActingForName: "福州榕城茶业有限公司", AgentScopes: []string{"licences"}}
+		ActingFor: creditCode, ActingForName: "福州榕城茶业有限公司", AgentScopes: []string{"licences"}, Via: "session"}
+	f.signInAgain(&f.lin)
+	f.signInAgain(&f.zhang)
 	err := db.Transact(ctx, func(tx *store.Tx) error {
 		for _, p := range []*principal.Principal{&f.lin, &f.zhang} {
 			id, err := tx.InsertID(ctx, `INSERT INTO accounts (login, kind, display_name, password_hash, created_at)
@@ -127,6 +157,8 @@ func newFixture(t *testing.T, db *store.DB, c *clock.Fake, algorithm string) *fi
 		RateLimits: map[string]httpserver.Limit{httpserver.ClassPublic: {}, httpserver.ClassLogin: {}, httpserver.ClassAPI: {}},
 		Authenticate: func(r *http.Request) (principal.Principal, error) {
 			if c, err := r.Cookie("who"); err == nil && c.Value == f.lin.Login {
+				f.logins.mu.Lock()
+				defer f.logins.mu.Unlock()
 				return f.lin, nil
 			}
 			return principal.Principal{Kind: principal.Anonymous}, nil
@@ -150,7 +182,7 @@ func newFixture(t *testing.T, db *store.DB, c *clock.Fake, algorithm string) *fi
 func (f *fixture) provider(algorithm string, secret []byte) *oidc.Provider {
 	f.t.Helper()
 	p, err := oidc.New(context.Background(), oidc.Config{Secret: secret, DB: f.db, Apps: f.apps, Subjects: f.people,
-		Algorithm: algorithm, KeyOverlap: time.Hour})
+		Sessions: f.logins, Algorithm: algorithm, KeyOverlap: time.Hour})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -212,7 +244,7 @@ func (f *fixture) signIn(who principal.Principal, q url.Values) string {
 		f.t.Fatalf("authorize: status %d, Location %v; want the consent page", resp.StatusCode, loc)
 	}
 	id := loc.Query().Get("id")
-	clientID, scopes, err := f.p.AuthRequest(context.Background(), id)
+	clientID, scopes, err := f.p.AuthRequest(as(who), id)
 	if err != nil || clientID != q.Get("client_id") {
 		f.t.Fatalf("AuthRequest(%s) = %s, %v, %v", id, clientID, scopes, err)
 	}

@@ -39,6 +39,11 @@ func (g grant) authTime() time.Time {
 }
 
 // authRequest is a stored authorisation request (op.AuthRequest).
+//
+// Its auth_time column serves twice. Until the request is done it holds the earliest login the
+// request accepts — the request's time less the app's max_age, or the request's time itself for
+// prompt=login — or NULL when any login will do. Finish replaces it with the time the person
+// actually signed in, which the ID token carries as auth_time.
 type authRequest struct {
 	ID                  string    `db:"id"`
 	RedirectURI         string    `db:"redirect_uri"`
@@ -63,8 +68,21 @@ func (r *authRequest) GetACR() string        { return "" }
 func (r *authRequest) GetAMR() []string      { return nil }
 func (r *authRequest) GetAudience() []string { return []string{r.ClientID} }
 func (r *authRequest) GetAuthTime() time.Time {
+	if !r.IsDone {
+		return time.Time{}
+	}
 	return r.authTime()
 }
+
+// loginAfter is the earliest login an unfinished request accepts, nil if any will do.
+func (r *authRequest) loginAfter() *time.Time {
+	if r.IsDone || r.AuthTime == nil {
+		return nil
+	}
+	t := r.AuthTime.UTC()
+	return &t
+}
+
 func (r *authRequest) GetClientID() string { return r.ClientID }
 func (r *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	if r.CodeChallenge == "" {

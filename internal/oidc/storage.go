@@ -26,6 +26,7 @@ type storage struct {
 	db       *store.DB
 	apps     *apps.Service
 	subjects Subjects
+	sessions Sessions
 	keys     *keyring
 	issuer   func() string
 	ttl      lifetimes
@@ -121,7 +122,10 @@ func (s *storage) ClientCredentialsTokenRequest(ctx context.Context, clientID st
 // the redirect URI by apps.RedirectAllowed (loopback on any port only for native apps, and only
 // on the registered loopback host), PKCE with S256 (required of native apps, the only method
 // accepted from any), openid present, and only scopes the app is registered for. A request with
-// prompt=none is answered at once unless the person is signed in and has consented.
+// prompt=none is answered at once unless the person is signed in, recently enough for its
+// max_age, and has consented. A request with max_age, or prompt=login (which the op package
+// turns into max_age=0), keeps the earliest login it accepts: a person whose session began
+// before it signs in again before the consent page lets them on (AuthRequest, Finish).
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
 	a, err := s.apps.Get(ctx, req.ClientID)
 	if err != nil {
@@ -149,8 +153,8 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		}
 	}
 	if slices.Contains(req.Prompt, oidc.PromptNone) {
-		// The person must already be signed in (the principal of this request) and have
-		// consented: nobody may be asked anything.
+		// The person must already be signed in (the principal of this request), recently
+		// enough, and have consented: nobody may be asked anything.
 		ok, err := s.apps.Has(ctx, a.ClientID, scopes)
 		switch {
 		case errs.Is(err, errs.Unauthenticated), errs.Is(err, errs.Forbidden):
@@ -159,6 +163,15 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 			return nil, oidc.ErrServerError().WithParent(err)
 		case !ok:
 			return nil, oidc.ErrInteractionRequired().WithDescription("consent_required")
+		}
+		if bound, ok := loginBound(s.now(), req.MaxAge); ok {
+			at, known, err := s.loginTime(ctx, principal.From(ctx))
+			if err != nil {
+				return nil, oidc.ErrServerError().WithParent(err)
+			}
+			if !known || at.Before(bound) {
+				return nil, oidc.ErrLoginRequired().WithDescription("The person signed in longer ago than max_age allows.")
+			}
 		}
 	}
 	r := &authRequest{ID: randomID(24), RedirectURI: req.RedirectURI, ResponseType: string(req.ResponseType),
@@ -170,10 +183,14 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 			return err
 		}
 		r.CreatedAt, r.ExpiresAt = tx.Now, tx.Now.Add(s.ttl.request)
+		r.AuthTime = nil
+		if bound, ok := loginBound(tx.Now, req.MaxAge); ok {
+			r.AuthTime = &bound // the earliest login accepted, until the request is done
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, response_type,
-			response_mode, state, nonce, code_challenge, code_challenge_method, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.ClientID, r.RedirectURI, r.Scopes, r.ResponseType,
-			r.ResponseMode, r.State, r.Nonce, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt, r.ExpiresAt)
+			response_mode, state, nonce, code_challenge, code_challenge_method, created_at, expires_at, auth_time)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.ClientID, r.RedirectURI, r.Scopes, r.ResponseType,
+			r.ResponseMode, r.State, r.Nonce, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt, r.ExpiresAt, r.AuthTime)
 		return err
 	})
 	if err != nil {
