@@ -232,6 +232,9 @@ func (s *Site) loginForm(w http.ResponseWriter, r *http.Request) error {
 	p := s.newLoginPage(w, r, safeNext(r.URL.Query().Get("next")))
 	if r.URL.Query().Get("done") == "recovered" {
 		p.Notice = p.T("login.recovered")
+	} else if requireSignedIn(principal.From(r.Context())) == nil {
+		// Sent here while signed in: an app asked for a fresh login (prompt=login, max_age).
+		p.Notice = p.T("login.again")
 	}
 	return s.render(w, http.StatusOK, "login", p)
 }
