@@ -60,7 +60,8 @@ type Site struct {
 // pageNames lists every page template; New fails if one is missing or does not parse.
 var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import",
 	"identity/login_totp", "identity/login_code", "identity/register", "identity/recover", "identity/outbox", "identity/account",
-	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents"}
+	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents",
+	"apps/launcher", "apps/list", "apps/form", "apps/secret"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -120,6 +121,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installPlan(srv)
 	s.installIdentity(srv)
 	s.installOIDC(srv)
+	s.installApps(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -196,7 +198,10 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	nav := []struct{ href, key string }{
 		{"/", "nav.home"}, {"/plan", "nav.plan"}, {"/plan/dashboard", "nav.dashboard"}, {"/plan/worklist", "nav.worklist"},
 	}
+	appsForAll, appsAdmin := s.appsNav(b.Principal)
+	nav = append(nav, appsForAll...)
 	nav = append(nav, identityNav(b.Principal)...)
+	nav = append(nav, appsAdmin...)
 	for _, n := range nav {
 		b.Nav = append(b.Nav, link{Href: n.href, Label: b.T(n.key), Current: r.URL.Path == n.href})
 	}
