@@ -47,6 +47,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installCalendar(srv)
 	a.installPlan(srv)
 	a.installIdentity(srv)
+	a.installApps(srv)
 }
 
 // route registers one documented operation.
