@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
@@ -26,6 +27,7 @@ type Config struct {
 	Plan     *plan.Service
 	Calendar *calendar.Live
 	Identity *identity.Service
+	Apps     *apps.Service
 	Version  string
 }
 

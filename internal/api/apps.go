@@ -65,7 +65,7 @@ type appsAPI struct {
 
 func (a *API) installApps(srv *httpserver.Server) {
 	const tag = "apps"
-	h := appsAPI{svc: apps.New(a.cfg.DB)}
+	h := appsAPI{svc: a.cfg.Apps}
 	clientID := []param{{Name: "id", In: "path", Required: true, Description: "the app's client id",
 		Schema: map[string]any{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,63}$"}}}
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/apps", ID: "listLauncherApps", Tag: tag,

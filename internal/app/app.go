@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	site.Install(srv)
 	a.OIDC.Install(srv)
-	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Version: cfg.Version})
+	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
@@ -254,7 +254,7 @@ func (a *App) newOIDC(ctx context.Context, cfg Config) (err error) {
 	}
 	a.Apps = apps.New(cfg.DB)
 	a.OIDC, err = oidc.New(ctx, oidc.Config{Issuer: issuer, Secret: secret, DB: cfg.DB, Apps: a.Apps,
-		Subjects: identitySubjects{a.Identity}})
+		Subjects: identitySubjects{a.Identity}, Sessions: a.Identity})
 	return err
 }
 

@@ -136,7 +136,8 @@ const (
 // updated, nil at registration.
 func (s *Service) check(ctx context.Context, reg *Registration, existing *App) error {
 	reg.ClientID = strings.TrimSpace(reg.ClientID)
-	if existing == nil && reg.ClientID != "" && !clientIDPattern.MatchString(reg.ClientID) {
+	// "new" names the registration form in the administrators' pages (/admin/apps/new).
+	if existing == nil && reg.ClientID != "" && (!clientIDPattern.MatchString(reg.ClientID) || reg.ClientID == "new") {
 		return errs.Field("client_id", "apps.error.bad_client_id")
 	}
 	switch reg.Type {

@@ -142,6 +142,7 @@ func TestRegisterValidation(t *testing.T) {
 		}{
 			{"client id with capitals", func(r *apps.Registration) { r.ClientID = "Shebao" }, "client_id", "apps.error.bad_client_id"},
 			{"client id with a colon", func(r *apps.Registration) { r.ClientID = "she:bao" }, "client_id", "apps.error.bad_client_id"},
+			{"client id new, the registration form's name", func(r *apps.Registration) { r.ClientID = "new" }, "client_id", "apps.error.bad_client_id"},
 			{"no type", func(r *apps.Registration) { r.Type = "" }, "type", "apps.error.bad_type"},
 			{"no name", func(r *apps.Registration) { r.Name = apps.Text{En: "only English"} }, "name_hans", "error.required"},
 			{"name too long", func(r *apps.Registration) { r.Name.Hans = strings.Repeat("长", 101) }, "name_hans", "apps.error.too_long"},

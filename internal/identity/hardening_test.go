@@ -128,3 +128,34 @@ func TestNoRegistrationCodeForDisabledPhone(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginTime: a live session's start is the moment its person signed in (after the TOTP
+// step), what the OpenID Connect provider reports as auth_time; pending, ended, expired and
+// other people's sessions have none.
+func TestLoginTime(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		a := e.resident(t, "林小明", 1)
+		other := e.resident(t, "陈美玲", 2)
+		began := e.clk.Now()
+		res, err := e.ids.Login(e.anon(), phone(1), password, identity.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Advance(10 * time.Minute)
+		p, err := e.ids.SessionPrincipal(e.ctx, res.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, err := e.ids.LoginTime(e.ctx, a.ID, p.Session)
+		if err != nil || !at.Equal(began.UTC().Truncate(time.Microsecond)) {
+			t.Errorf("LoginTime = %v, %v; want %v", at, err, began)
+		}
+		if _, err := e.ids.LoginTime(e.ctx, other.ID, p.Session); kind(err) != errs.NotFound {
+			t.Errorf("LoginTime of another's account: %v, want not found", err)
+		}
+		e.clk.Advance(identity.SessionTTL)
+		if _, err := e.ids.LoginTime(e.ctx, a.ID, p.Session); kind(err) != errs.NotFound {
+			t.Errorf("LoginTime of an expired session: %v, want not found", err)
+		}
+	})
+}

@@ -457,3 +457,14 @@ func accountByPhoneTx(ctx context.Context, tx *store.Tx, phone string) (Account,
 	}
 	return getAccountTx(ctx, tx, id)
 }
+
+// LoginTime returns when login session session (principal.Principal.Session, the hash of its
+// cookie) of account accountID began: when its person signed in, after the TOTP step if there
+// was one. The OpenID Connect provider reports it as auth_time and checks max_age against it.
+// Returns errs.NotFound if there is no such live session.
+func (s *Service) LoginTime(ctx context.Context, accountID int64, session string) (time.Time, error) {
+	var at time.Time
+	err := s.db.Get(ctx, &at, `SELECT created_at FROM sessions WHERE token_hash = ? AND account_id = ? AND pending_totp = 0
+		AND expires_at > ?`, session, accountID, s.db.Clock().Now())
+	return at.UTC(), err
+}

@@ -96,8 +96,7 @@ type Config struct {
 	Apps   *apps.Service
 	// Subjects says who people are.
 	Subjects Subjects
-	// Sessions says when people signed in; if nil, the provider reads the identity service's
-	// sessions itself.
+	// Sessions says when people signed in (the identity service).
 	Sessions Sessions
 	// Algorithm signs ID tokens: ES256 (the default) or EdDSA. Changing it starts a new key at
 	// the next start, the old one staying published for KeyOverlap.
@@ -122,8 +121,8 @@ type Provider struct {
 // the algorithm changed, or if the secret no longer opens it) and returns the provider.
 func New(ctx context.Context, cfg Config) (_ *Provider, err error) {
 	defer errs.Wrap(&err, "oidc.New")
-	if cfg.DB == nil || cfg.Apps == nil || cfg.Subjects == nil {
-		return nil, fmt.Errorf("oidc: DB, Apps and Subjects are required")
+	if cfg.DB == nil || cfg.Apps == nil || cfg.Subjects == nil || cfg.Sessions == nil {
+		return nil, fmt.Errorf("oidc: DB, Apps, Subjects and Sessions are required")
 	}
 	if len(cfg.Secret) < MinSecretLen {
 		return nil, fmt.Errorf("oidc: the secret must be at least %d bytes (got %d)", MinSecretLen, len(cfg.Secret))
@@ -165,9 +164,6 @@ func New(ctx context.Context, cfg Config) (_ *Provider, err error) {
 	}
 	if err := p.keys.ensureKey(ctx); err != nil {
 		return nil, err
-	}
-	if cfg.Sessions == nil {
-		cfg.Sessions = sessionTable{db: cfg.DB}
 	}
 	p.storage = &storage{db: cfg.DB, apps: cfg.Apps, subjects: cfg.Subjects, sessions: cfg.Sessions, keys: p.keys, issuer: p.Issuer,
 		ttl: lifetimes{request: authRequestTTL, code: codeTTL, access: cfg.AccessTokenTTL, refresh: cfg.RefreshTokenTTL, idToken: cfg.IDTokenTTL}}

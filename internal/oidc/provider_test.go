@@ -870,10 +870,10 @@ func TestIssuer(t *testing.T) {
 			t.Errorf("SetIssuer(%q): %v", good, err)
 		}
 	}
-	if _, err := oidc.New(context.Background(), oidc.Config{Secret: []byte("short"), DB: db, Apps: f.apps, Subjects: f.people}); err == nil {
+	if _, err := oidc.New(context.Background(), oidc.Config{Secret: []byte("short"), DB: db, Apps: f.apps, Subjects: f.people, Sessions: f.logins}); err == nil {
 		t.Errorf("a short secret was accepted")
 	}
-	if _, err := oidc.New(context.Background(), oidc.Config{Secret: f.secret, DB: db, Apps: f.apps, Subjects: f.people, Algorithm: "RS256"}); err == nil {
+	if _, err := oidc.New(context.Background(), oidc.Config{Secret: f.secret, DB: db, Apps: f.apps, Subjects: f.people, Sessions: f.logins, Algorithm: "RS256"}); err == nil {
 		t.Errorf("RS256 was accepted")
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/principal"
-	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
 // Sessions tells the provider when a person last proved who they are. An ID token's auth_time is
@@ -16,18 +15,6 @@ type Sessions interface {
 	// account accountID began: when its person signed in, after the TOTP step if there was one.
 	// Returns errs.NotFound if there is no such live session.
 	LoginTime(ctx context.Context, accountID int64, session string) (time.Time, error)
-}
-
-// sessionTable answers LoginTime from the identity service's sessions, whose rows are opened
-// when a login succeeds and never moved forward. It is the default of Config.Sessions: the
-// identity service has no method that says when a session began.
-type sessionTable struct{ db *store.DB }
-
-func (t sessionTable) LoginTime(ctx context.Context, accountID int64, session string) (time.Time, error) {
-	var at time.Time
-	err := t.db.Get(ctx, &at, `SELECT created_at FROM sessions WHERE token_hash = ? AND account_id = ? AND pending_totp = 0
-		AND expires_at > ?`, session, accountID, t.db.Clock().Now().UTC())
-	return at.UTC(), err
 }
 
 // maxMaxAge bounds the max_age the provider honours: no login session lasts longer, so a larger
