@@ -141,6 +141,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	site.Install(srv)
 	a.OIDC.Install(srv)
+	a.OIDC.OnEndSession(site.EndSession)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version})
 	a.API.Install(srv)
 	a.Server = srv

@@ -71,7 +71,7 @@ func startSSOSite(t *testing.T) *ssoSite {
 	if _, _, err := a.Apps.Register(admin, apps.Registration{ClientID: ssoNativeApp,
 		Name: apps.Text{Hans: "社保查询", Hant: "社保查詢", En: "Social security"}, OwnerOrg: "fj-hrss", Type: apps.TypeNative,
 		Scopes:       []string{apps.ScopeProfile, apps.ScopePhone, apps.ScopeIDNumber, apps.ScopeRealNameLevel, apps.ScopeEnterprise, apps.ScopeOfflineAccess},
-		RedirectURIs: []string{"http://127.0.0.1/callback"}}); err != nil {
+		RedirectURIs: []string{"http://127.0.0.1/callback"}, PostLogoutRedirectURIs: []string{"http://127.0.0.1/logged-out"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, s.ServiceSecret, err = a.Apps.Register(admin, apps.Registration{ClientID: ssoServiceApp,
@@ -84,9 +84,11 @@ func startSSOSite(t *testing.T) *ssoSite {
 // rp is the independent relying party: a native app built only with go-oidc and x/oauth2, with
 // a loopback callback server on a port the system picks.
 type rp struct {
-	provider *gooidc.Provider
-	conf     *oauth2.Config
-	codes    chan url.Values
+	provider  *gooidc.Provider
+	conf      *oauth2.Config
+	codes     chan url.Values
+	loggedOut chan url.Values
+	base      string
 }
 
 func newRP(t *testing.T, issuer string, scopes ...string) *rp {
@@ -100,8 +102,14 @@ func newRP(t *testing.T, issuer string, scopes ...string) *rp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rp{provider: provider, codes: make(chan url.Values, 4)}
+	r := &rp{provider: provider, codes: make(chan url.Values, 4), loggedOut: make(chan url.Values, 1), base: "http://" + ln.Addr().String()}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/logged-out" {
+			r.loggedOut <- req.URL.Query()
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<!doctype html><html lang="en"><title>Signed out</title><main><h1>Signed out</h1></main></html>`)
+			return
+		}
 		if req.URL.Path != "/callback" {
 			http.NotFound(w, req)
 			return
@@ -240,6 +248,32 @@ func TestOIDCSignIn(t *testing.T) {
 	open(t, tab, r.conf.AuthCodeURL(state2, oauth2.S256ChallengeOption(verifier), gooidc.Nonce(nonce)))
 	if _, err := r.conf.Exchange(ctx, r.code(t, state2), oauth2.VerifierOption(verifier)); err != nil {
 		t.Errorf("second sign-in: %v", err)
+	}
+
+	// RP-initiated logout: the app's tokens end, the browser returns to the app, and the person
+	// is signed out of Yiwang in this browser too.
+	var endSession struct {
+		URL string `json:"end_session_endpoint"`
+	}
+	if err := r.provider.Claims(&endSession); err != nil || endSession.URL == "" {
+		t.Fatalf("discovery names no end_session_endpoint: %v", err)
+	}
+	open(t, tab, endSession.URL+"?"+url.Values{"id_token_hint": {raw}, "post_logout_redirect_uri": {r.base + "/logged-out"},
+		"state": {"bye"}}.Encode())
+	select {
+	case q := <-r.loggedOut:
+		if q.Get("state") != "bye" {
+			t.Errorf("logged out with %v, want state bye", q)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("logout never returned to the app")
+	}
+	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(fresh)); err == nil {
+		t.Error("userinfo still works after logout")
+	}
+	open(t, tab, s.URL+"/account")
+	if got := eval[string](t, tab, `location.pathname`); got != "/login" {
+		t.Errorf("after the app's logout /account shows %s, want the login page", got)
 	}
 
 	// In a browser that is not signed in, the remembered consent is used right after login.

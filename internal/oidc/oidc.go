@@ -246,8 +246,19 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Nothing here may be cached: codes, tokens, user information, redirects carrying them.
 	w.Header().Set("Cache-Control", "no-store")
+	if r.URL.Path == endSessionPath {
+		r = r.WithContext(context.WithValue(r.Context(), browserKey{}, browser{w: w, r: r}))
+	}
 	p.op.ServeHTTP(w, r)
 }
+
+// endSessionPath is the op package's RP-initiated logout endpoint, relative to the issuer.
+const endSessionPath = "/end_session"
+
+// OnEndSession sets how an app's RP-initiated logout ends the person's portal session in the
+// browser that made it (the web site's session cookie). Until it is set, logout ends only the
+// app's tokens.
+func (p *Provider) OnEndSession(fn EndSessionFunc) { p.storage.endSession.Store(&fn) }
 
 // discovery serves the provider's metadata, saying only what it supports: the op package
 // advertises flows (implicit, JWT profile, device code) that no Yiwang app is allowed.

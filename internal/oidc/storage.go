@@ -3,9 +3,11 @@ package oidc
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -30,6 +32,8 @@ type storage struct {
 	keys     *keyring
 	issuer   func() string
 	ttl      lifetimes
+	// endSession ends the person's portal session in the browser that asked an app's logout.
+	endSession atomic.Pointer[EndSessionFunc]
 }
 
 type lifetimes struct {
@@ -481,7 +485,7 @@ func (s *storage) TerminateSession(ctx context.Context, userID, clientID string)
 	if err != nil || clientID == "" {
 		return nil // without an id_token_hint there is nobody to sign out of the app
 	}
-	return s.db.Transact(ctx, func(tx *store.Tx) error {
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET revoked_at = ? WHERE account_id = ? AND client_id = ? AND revoked_at IS NULL`,
 			tx.Now, accountID, clientID)
 		if err != nil {
@@ -497,7 +501,30 @@ func (s *storage) TerminateSession(ctx context.Context, userID, clientID string)
 		return audit.Record(clientCtx(ctx, clientID), tx, audit.Change{Action: "oidc.session.ended", ObjectType: "app", ObjectID: clientID,
 			Detail: map[string]any{"subject": userID, "tokens_revoked": n + m}})
 	})
+	if err != nil {
+		return err
+	}
+	// Signing out of the app signs the person out of Yiwang in this browser too, so that the next
+	// app does not find them signed in. Only the id_token_hint the provider verified names them.
+	if b, ok := ctx.Value(browserKey{}).(browser); ok {
+		if fn := s.endSession.Load(); fn != nil {
+			return (*fn)(b.w, b.r, accountID)
+		}
+	}
+	return nil
 }
+
+// EndSessionFunc ends the portal session of account accountID that request r carries (its
+// cookie), writing what the browser needs to forget it to w; a session of anyone else is left.
+type EndSessionFunc func(w http.ResponseWriter, r *http.Request, accountID int64) error
+
+// browser is the request behind an end_session call, kept in its context for TerminateSession.
+type browser struct {
+	w http.ResponseWriter
+	r *http.Request
+}
+
+type browserKey struct{}
 
 // liveAccess returns a live access token: not expired, not revoked, its app enabled and, for a
 // person's token, its consent still in force. Returns errNotFound otherwise.

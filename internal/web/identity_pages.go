@@ -271,6 +271,29 @@ func (s *Site) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// EndSession ends the portal session r's cookie carries if it is account accountID's, and
+// tells the browser to forget the cookie: an app's RP-initiated logout signs the person out of
+// Yiwang in that browser too. Another person's session, or none, is left alone.
+func (s *Site) EndSession(w http.ResponseWriter, r *http.Request, accountID int64) error {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	p, err := s.cfg.Identity.SessionPrincipal(r.Context(), c.Value)
+	if errs.Is(err, errs.Unauthenticated) || (err == nil && p.AccountID != accountID) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Identity.Logout(principal.With(r.Context(), p), c.Value); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure(r),
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	return nil
+}
+
 // ---- the TOTP step -----------------------------------------------------------------------
 
 type totpLoginPage struct {
