@@ -61,7 +61,7 @@ type Site struct {
 var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import",
 	"identity/login_totp", "identity/login_code", "identity/register", "identity/recover", "identity/outbox", "identity/account",
 	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents",
-	"apps/launcher", "apps/list", "apps/form", "apps/secret"}
+	"apps/launcher", "apps/list", "apps/form", "apps/secret", "orgs/admin"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -122,6 +122,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installIdentity(srv)
 	s.installOIDC(srv)
 	s.installApps(srv)
+	s.installOrgs(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -202,6 +203,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	nav = append(nav, appsForAll...)
 	nav = append(nav, identityNav(b.Principal)...)
 	nav = append(nav, appsAdmin...)
+	nav = append(nav, orgsNav(b.Principal)...)
 	for _, n := range nav {
 		b.Nav = append(b.Nav, link{Href: n.href, Label: b.T(n.key), Current: r.URL.Path == n.href})
 	}
