@@ -1,7 +1,7 @@
 # The README's two commands are `make demo` and `make test`; .ci/run calls `make test`.
 GO ?= go
 # Packages with concurrency run again under the race detector.
-RACE_PKGS = ./internal/store/... ./internal/events/ ./internal/httpserver/ ./internal/app/ ./internal/identity/
+RACE_PKGS = ./internal/store/... ./internal/events/ ./internal/httpserver/ ./internal/app/ ./internal/identity/ ./internal/oidc/
 
 .PHONY: demo test assets build vet bench fuzz clean
 
