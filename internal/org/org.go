@@ -270,3 +270,18 @@ func Save(ctx context.Context, db *store.DB, o Organisation) (created bool, err 
 	_, err = Seed(ctx, db, []Organisation{o})
 	return created, err
 }
+
+// Aliases returns the other names organisation o is written by, without its own names.
+func Aliases(ctx context.Context, db *store.DB, o Organisation) ([]string, error) {
+	var all []string
+	if err := db.Select(ctx, &all, `SELECT alias FROM organisation_aliases WHERE org_code = ? ORDER BY alias`, o.Code); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range all {
+		if a != NormaliseName(o.NameHans) && a != NormaliseName(o.NameHant) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

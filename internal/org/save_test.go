@@ -90,5 +90,12 @@ func TestSave(t *testing.T) {
 		if code, ok := m.Match("鼓楼区政府"); !ok || code != "city-fuzhou-gulou" {
 			t.Errorf("alias 鼓楼区政府 matches %q %v, want city-fuzhou-gulou", code, ok)
 		}
+		o, err := org.Get(context.Background(), db, "city-fuzhou-gulou")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aliases, err := org.Aliases(context.Background(), db, o); err != nil || len(aliases) != 1 || aliases[0] != "鼓楼区政府" {
+			t.Errorf("Aliases = %q, %v; want [鼓楼区政府] without the organisation's own names", aliases, err)
+		}
 	})
 }

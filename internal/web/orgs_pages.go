@@ -209,21 +209,6 @@ func (s *Site) orgCreate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// orgAliases are the other names of organisation code, without the names it is called by.
-func (s *Site) orgAliases(r *http.Request, o org.Organisation) ([]string, error) {
-	var all []string
-	if err := s.cfg.DB.Select(r.Context(), &all, `SELECT alias FROM organisation_aliases WHERE org_code = ? ORDER BY alias`, o.Code); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, a := range all {
-		if a != org.NormaliseName(o.NameHans) && a != org.NormaliseName(o.NameHant) {
-			out = append(out, a)
-		}
-	}
-	return out, nil
-}
-
 func (s *Site) orgEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err := requireOrgsAdministrator(principal.From(r.Context())); err != nil {
 		return err
@@ -232,7 +217,7 @@ func (s *Site) orgEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	aliases, err := s.orgAliases(r, o)
+	aliases, err := org.Aliases(r.Context(), s.cfg.DB, o)
 	if err != nil {
 		return err
 	}
