@@ -19,16 +19,20 @@ var layers = map[string]int{
 	// 1 — platform: storage, audit, events, calendar, files, HTTP foundation, organisations.
 	"internal/store": 1, "internal/store/storetest": 1, "internal/audit": 1, "internal/events": 1,
 	"internal/blob": 1, "internal/calendar": 1, "internal/httpserver": 1, "internal/org": 1,
-	// 2 — domains: each owns its tables and rules; they never import each other.
-	"internal/identity": 2, "internal/plan": 2, "internal/apps": 2,
-	// 3 — adapters: pages and JSON API over the domains.
-	"internal/web": 3, "internal/api": 3, "internal/oidc": 3,
-	// 4 — wiring, demo data and whole-platform tests.
-	"internal/app": 4, "internal/demo": 4, "internal/browsertest": 4, "internal/archtest": 4,
-	"cmd/yiwang": 5,
+	// 2 — trust services: keys and certificates, time-stamping, the ledger, seals and signatures.
+	// Domains sign and log through them; they may use each other (signing needs keys and seals).
+	"internal/keys": 2, "internal/pki": 2, "internal/tsa": 2, "internal/ledger": 2,
+	"internal/ses": 2, "internal/seal": 2, "internal/sign": 2,
+	// 3 — domains: each owns its tables and rules; they never import each other.
+	"internal/identity": 3, "internal/plan": 3, "internal/apps": 3,
+	// 4 — adapters: pages and JSON API over the domains.
+	"internal/web": 4, "internal/api": 4, "internal/oidc": 4,
+	// 5 — wiring, demo data and whole-platform tests.
+	"internal/app": 5, "internal/demo": 5, "internal/browsertest": 5, "internal/archtest": 5,
+	"cmd/yiwang": 6,
 }
 
-const domainLayer = 2
+const domainLayer = 3
 
 // forbiddenInDomains are standard packages a domain must not import: domains do not serve HTTP.
 var forbiddenInDomains = []string{"net/http", "html/template"}
