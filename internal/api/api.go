@@ -19,6 +19,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/store"
+	"github.com/yiwang-platform/yiwang/internal/tsa"
 )
 
 // Config is what the API needs.
@@ -28,7 +29,9 @@ type Config struct {
 	Calendar *calendar.Live
 	Identity *identity.Service
 	Apps     *apps.Service
-	Version  string
+	// TSA answers RFC 3161 requests at POST /tsa; nil installs no such route.
+	TSA     *tsa.Authority
+	Version string
 }
 
 // API is the JSON API.
@@ -50,6 +53,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installPlan(srv)
 	a.installIdentity(srv)
 	a.installApps(srv)
+	a.installTSA(srv)
 }
 
 // route registers one documented operation.
