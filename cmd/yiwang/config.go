@@ -11,6 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/logmask"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
 )
@@ -30,7 +31,11 @@ type options struct {
 	// OIDCSecret comes from the environment or the config file only: a flag would show it to
 	// everyone who lists processes.
 	OIDCSecret string `toml:"oidc_secret"`
-	Production bool   `toml:"production"`
+	// MasterKey (base64 or hex, 32 bytes) wraps every data key; like the OIDC secret it comes
+	// from the environment or the config file only. MasterKeyFile names a file holding it.
+	MasterKey     string `toml:"master_key"`
+	MasterKeyFile string `toml:"master_key_file"`
+	Production    bool   `toml:"production"`
 }
 
 // setting describes one option for the flag set, the environment and --help.
@@ -47,6 +52,7 @@ var settings = []setting{
 	{"log-level", "YIWANG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options) *string { return &o.LogLevel }},
 	{"log-format", "YIWANG_LOG_FORMAT", "text", "text or json", func(o *options) *string { return &o.LogFormat }},
 	{"province", "YIWANG_PROVINCE", "350000", "region code of the province this node serves", func(o *options) *string { return &o.Province }},
+	{"master-key-file", "YIWANG_MASTER_KEY_FILE", "", "file holding the master key that wraps all data keys (mode 0600; make one with `yiwang keys master-key`); never keep it in the data directory. A development node without one keeps one under the user's configuration directory", func(o *options) *string { return &o.MasterKeyFile }},
 	{"public-url", "YIWANG_PUBLIC_URL", "", "URL where people and apps reach this node (https://yiwang.example.gov.cn); the OpenID Connect issuer is it + /oidc; required in production", func(o *options) *string { return &o.PublicURL }},
 }
 
@@ -111,6 +117,18 @@ func resolve(fs *flag.FlagSet, o *options) error {
 	if o.OIDCSecret != "" && len(o.OIDCSecret) < oidc.MinSecretLen {
 		return fmt.Errorf("YIWANG_OIDC_SECRET must be at least %d characters of random data (openssl rand -hex 32)", oidc.MinSecretLen)
 	}
+	o.MasterKey = os.Getenv("YIWANG_MASTER_KEY")
+	if o.MasterKey == "" {
+		o.MasterKey = file.MasterKey
+	}
+	if o.MasterKey != "" && o.MasterKeyFile != "" {
+		return fmt.Errorf("give the master key once: YIWANG_MASTER_KEY or --master-key-file, not both")
+	}
+	if o.MasterKey != "" {
+		if _, err := keys.ParseMasterKey(o.MasterKey); err != nil {
+			return fmt.Errorf("YIWANG_MASTER_KEY: %v (make one with `yiwang keys master-key`)", err)
+		}
+	}
 	if o.PublicURL != "" {
 		u, err := url.Parse(o.PublicURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" && u.Path != "/" {
@@ -119,6 +137,9 @@ func resolve(fs *flag.FlagSet, o *options) error {
 	}
 	if o.Production && (o.PublicURL == "" || o.OIDCSecret == "") {
 		return fmt.Errorf("production needs --public-url (YIWANG_PUBLIC_URL) and YIWANG_OIDC_SECRET (openssl rand -hex 32), the same on every node")
+	}
+	if o.Production && o.MasterKey == "" && o.MasterKeyFile == "" {
+		return fmt.Errorf("production needs a master key: YIWANG_MASTER_KEY or --master-key-file (make one with `yiwang keys master-key`), the same on every node and kept apart from the database")
 	}
 	switch o.LogFormat {
 	case "text", "json":
@@ -143,4 +164,34 @@ func (o *options) logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, ho))
 	}
 	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// masterKey returns the node's master key: the configured one, or for a development node one
+// kept under the user's configuration directory — never in the data directory, so that a copy of
+// the data does not carry the key that opens it. Production always has a configured one.
+func masterKey(o *options, logger *slog.Logger) (*keys.MasterKey, error) {
+	switch {
+	case o.MasterKey != "":
+		return keys.ParseMasterKey(o.MasterKey)
+	case o.MasterKeyFile != "":
+		return keys.LoadMasterKeyFile(o.MasterKeyFile)
+	case o.Production:
+		return nil, fmt.Errorf("production needs a master key (YIWANG_MASTER_KEY or --master-key-file)")
+	}
+	where := o.Data
+	if o.DatabaseURL != "" {
+		where = o.DatabaseURL
+	}
+	path, err := keys.DevMasterKeyFile(where)
+	if err != nil {
+		return nil, err
+	}
+	m, created, err := keys.LoadOrCreateMasterKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		logger.Warn("created a development master key; production nodes must be given one", "file", path)
+	}
+	return m, nil
 }

@@ -30,6 +30,8 @@ Usage:
                                                    manage an account's personal access tokens for the JSON API
   yiwang registry import [--data DIR] FILE.csv     load the population registry (id_type,id_number,name)
                                                    that real-name level 2 is checked against
+  yiwang keys master-key|list|rotate|retire|rotate-data-key|rewrap [--data DIR] …
+                                                   the key hierarchy: master key, signing keys, data keys
   yiwang version                                   print the version
 
 Every command that touches data takes the same --data DIR / --database-url URL options, so
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, rest, stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr)
 	case "registry":
 		return cmdRegistry(ctx, rest, stdout, stderr)
 	case "version", "--version":

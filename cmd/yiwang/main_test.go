@@ -33,6 +33,9 @@ func hermetic(tb testing.TB) {
 	tb.Setenv("YIWANG_CONFIG", "")
 	tb.Setenv("YIWANG_PRODUCTION", "")
 	tb.Setenv("YIWANG_OIDC_SECRET", "")
+	tb.Setenv("YIWANG_MASTER_KEY", "")
+	// Development master keys live under the user's configuration directory: keep the tests' own.
+	tb.Setenv("XDG_CONFIG_HOME", tb.TempDir())
 	for _, s := range settings {
 		tb.Setenv(s.env, "")
 	}

@@ -85,10 +85,15 @@ func LoadMasterKeyFile(path string) (*MasterKey, error) {
 // DevMasterKeyFile is where a development node keeps its master key when none is configured:
 // under the user's configuration directory, named after the data directory, and so never beside
 // the data it protects (a copied data directory does not carry its key along).
-func DevMasterKeyFile(dataDir string) (string, error) {
-	abs, err := filepath.Abs(dataDir)
-	if err != nil {
-		return "", err
+//
+// where is the data directory, or the database URL of a node without one.
+func DevMasterKeyFile(where string) (string, error) {
+	abs := where
+	if !strings.Contains(where, "://") {
+		var err error
+		if abs, err = filepath.Abs(where); err != nil {
+			return "", err
+		}
 	}
 	base, err := os.UserConfigDir()
 	if err != nil {

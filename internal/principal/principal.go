@@ -27,11 +27,13 @@ const (
 	RoleApprover      = "approver"
 	RoleInspector     = "inspector"
 	RoleDataSteward   = "data_steward"
+	// RoleSealUser may sign documents with the organisation's active seals.
+	RoleSealUser      = "seal_user"
 	RoleAdministrator = "administrator"
 )
 
 // AllRoles lists every role in display order.
-var AllRoles = []string{RoleWindowOfficer, RoleReviewer, RoleApprover, RoleInspector, RoleDataSteward, RoleAdministrator}
+var AllRoles = []string{RoleWindowOfficer, RoleReviewer, RoleApprover, RoleInspector, RoleDataSteward, RoleSealUser, RoleAdministrator}
 
 // Principal is the party behind a request.
 type Principal struct {
