@@ -157,4 +157,3 @@ func listKeys(ctx context.Context, ks *keys.Service, org string, stdout io.Write
 	}
 	return tw.Flush()
 }
-
