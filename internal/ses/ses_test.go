@@ -182,7 +182,7 @@ func TestMakeSealRefuses(t *testing.T) {
 		edit    func(*SealInfo)
 		signer  crypto.Signer
 		cert    []byte
-		field   string     // the errs.Field expected, or
+		field   string      // the errs.Field expected, or
 		wantErr *errs.Error // the sentinel expected
 	}{
 		{name: "no id", edit: func(i *SealInfo) { i.ID = "" }, field: "id"},
@@ -433,7 +433,10 @@ func TestParseSealStrict(t *testing.T) {
 			w.SealInfo = asn1.RawValue{FullBytes: mustMarshal(t, tagged{i.Header, i.ESID, i.Property, i.Picture,
 				[]wireExtension{{ID: asn1.ObjectIdentifier{1, 2, 3}, Value: []byte{1}}}})}
 		})},
-		{"signature with unused bits", variant(func(w *wireSeal, _ *wireSealInfo) { w.SignedValue.BitLength -= 4; w.SignedValue.Bytes[len(w.SignedValue.Bytes)-1] &= 0xf0 })},
+		{"signature with unused bits", variant(func(w *wireSeal, _ *wireSealInfo) {
+			w.SignedValue.BitLength -= 4
+			w.SignedValue.Bytes[len(w.SignedValue.Bytes)-1] &= 0xf0
+		})},
 		{"no maker certificate", variant(func(w *wireSeal, _ *wireSealInfo) { w.Cert = nil })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
