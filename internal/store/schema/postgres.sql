@@ -144,6 +144,70 @@ TABLE events (
     created_at timestamp with time zone NOT NULL
 );
 
+TABLE key_data_keys (
+    id text NOT NULL
+    purpose text NOT NULL
+    algorithm text NOT NULL
+    wrapped bytea NOT NULL
+    master_key_id text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    retired_at timestamp with time zone
+);
+
+TABLE ledger_checkpoints (
+    size bigint NOT NULL
+    root_hash bytea NOT NULL
+    note text NOT NULL
+    verifier_key text NOT NULL
+    signed_at timestamp with time zone NOT NULL
+);
+
+TABLE ledger_cosignatures (
+    size bigint NOT NULL
+    witness text NOT NULL
+    signature text NOT NULL
+    received_at timestamp with time zone NOT NULL
+);
+
+TABLE ledger_entries (
+    idx bigint NOT NULL
+    version integer NOT NULL
+    type text NOT NULL
+    digest text NOT NULL
+    org text NOT NULL DEFAULT ''::text
+    subject text NOT NULL DEFAULT ''::text
+    at timestamp with time zone NOT NULL
+);
+
+TABLE ledger_hashes (
+    id bigint NOT NULL
+    hash bytea NOT NULL
+);
+
+TABLE ledger_head (
+    id integer NOT NULL
+    size bigint NOT NULL
+);
+
+TABLE ledger_witness_evidence (
+    id bigint NOT NULL
+    origin text NOT NULL
+    old_size bigint NOT NULL
+    size bigint NOT NULL
+    reason text NOT NULL
+    request text NOT NULL
+    known text NOT NULL
+    received_at timestamp with time zone NOT NULL
+);
+
+TABLE ledger_witness_state (
+    origin text NOT NULL
+    size bigint NOT NULL
+    root_hash bytea NOT NULL
+    checkpoint text NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
 TABLE login_history (
     id bigint NOT NULL
     account_id bigint
@@ -386,6 +450,33 @@ TABLE sessions (
     attempts integer NOT NULL DEFAULT 0
 );
 
+TABLE signing_keys (
+    id text NOT NULL
+    org_code text NOT NULL
+    purpose text NOT NULL
+    algorithm text NOT NULL
+    provider text NOT NULL
+    public_key bytea NOT NULL
+    key_ref bytea NOT NULL
+    data_key_id text
+    status text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    retire_at timestamp with time zone
+    retired_at timestamp with time zone
+    replaced_by text
+    uses bigint NOT NULL DEFAULT 0
+    last_used_at timestamp with time zone
+);
+
+TABLE tsa_tokens (
+    serial bigint NOT NULL
+    hash_algorithm text NOT NULL
+    digest text NOT NULL
+    policy text NOT NULL
+    tsa_certificate text NOT NULL
+    issued_at timestamp with time zone NOT NULL
+);
+
 CREATE INDEX access_tokens_account ON access_tokens USING btree (account_id);
 CREATE UNIQUE INDEX access_tokens_pkey ON access_tokens USING btree (id);
 CREATE UNIQUE INDEX access_tokens_token_hash_key ON access_tokens USING btree (token_hash);
@@ -413,6 +504,17 @@ CREATE INDEX event_deliveries_event ON event_deliveries USING btree (event_id);
 CREATE UNIQUE INDEX event_deliveries_pkey ON event_deliveries USING btree (consumer, event_id);
 CREATE INDEX events_created ON events USING btree (created_at);
 CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
+CREATE UNIQUE INDEX key_data_keys_active ON key_data_keys USING btree (purpose) WHERE (retired_at IS NULL);
+CREATE UNIQUE INDEX key_data_keys_pkey ON key_data_keys USING btree (id);
+CREATE UNIQUE INDEX ledger_checkpoints_pkey ON ledger_checkpoints USING btree (size);
+CREATE UNIQUE INDEX ledger_cosignatures_pkey ON ledger_cosignatures USING btree (size, witness);
+CREATE INDEX ledger_entries_digest ON ledger_entries USING btree (digest);
+CREATE UNIQUE INDEX ledger_entries_pkey ON ledger_entries USING btree (idx);
+CREATE UNIQUE INDEX ledger_hashes_pkey ON ledger_hashes USING btree (id);
+CREATE UNIQUE INDEX ledger_head_pkey ON ledger_head USING btree (id);
+CREATE INDEX ledger_witness_evidence_origin ON ledger_witness_evidence USING btree (origin);
+CREATE UNIQUE INDEX ledger_witness_evidence_pkey ON ledger_witness_evidence USING btree (id);
+CREATE UNIQUE INDEX ledger_witness_state_pkey ON ledger_witness_state USING btree (origin);
 CREATE INDEX login_history_account ON login_history USING btree (account_id, at);
 CREATE UNIQUE INDEX login_history_pkey ON login_history USING btree (id);
 CREATE UNIQUE INDEX message_outbox_pkey ON message_outbox USING btree (id);
@@ -456,3 +558,9 @@ CREATE INDEX real_name_verifications_account ON real_name_verifications USING bt
 CREATE UNIQUE INDEX real_name_verifications_pkey ON real_name_verifications USING btree (id);
 CREATE INDEX sessions_account ON sessions USING btree (account_id);
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (token_hash);
+CREATE UNIQUE INDEX signing_keys_active ON signing_keys USING btree (org_code, purpose, algorithm) WHERE (status = 'active'::text);
+CREATE INDEX signing_keys_org ON signing_keys USING btree (org_code, purpose);
+CREATE UNIQUE INDEX signing_keys_pkey ON signing_keys USING btree (id);
+CREATE INDEX tsa_tokens_digest ON tsa_tokens USING btree (digest);
+CREATE INDEX tsa_tokens_issued ON tsa_tokens USING btree (issued_at);
+CREATE UNIQUE INDEX tsa_tokens_pkey ON tsa_tokens USING btree (serial);

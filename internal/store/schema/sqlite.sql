@@ -137,6 +137,71 @@ CREATE TABLE events (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE key_data_keys (
+    id             TEXT PRIMARY KEY,
+    purpose        TEXT NOT NULL,
+    algorithm      TEXT NOT NULL CHECK (algorithm IN ('SM4-GCM', 'AES-256-GCM')),
+    wrapped        BLOB NOT NULL,
+    master_key_id  TEXT NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    retired_at     TIMESTAMP
+);
+
+CREATE TABLE ledger_checkpoints (
+    size          INTEGER PRIMARY KEY CHECK (size >= 0),
+    root_hash     BLOB NOT NULL,
+    note          TEXT NOT NULL,
+    verifier_key  TEXT NOT NULL,
+    signed_at     TIMESTAMP NOT NULL
+);
+
+CREATE TABLE ledger_cosignatures (
+    size         INTEGER NOT NULL REFERENCES ledger_checkpoints (size),
+    witness      TEXT NOT NULL,
+    signature    TEXT NOT NULL,
+    received_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (size, witness)
+);
+
+CREATE TABLE ledger_entries (
+    idx      INTEGER PRIMARY KEY CHECK (idx >= 0),
+    version  INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    digest   TEXT NOT NULL,
+    org      TEXT NOT NULL DEFAULT '',
+    subject  TEXT NOT NULL DEFAULT '',
+    at       TIMESTAMP NOT NULL
+);
+
+CREATE TABLE ledger_hashes (
+    id    INTEGER PRIMARY KEY CHECK (id >= 0),
+    hash  BLOB NOT NULL
+);
+
+CREATE TABLE ledger_head (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    size  INTEGER NOT NULL CHECK (size >= 0)
+);
+
+CREATE TABLE ledger_witness_evidence (
+    id           INTEGER PRIMARY KEY,
+    origin       TEXT NOT NULL,
+    old_size     INTEGER NOT NULL,
+    size         INTEGER NOT NULL,
+    reason       TEXT NOT NULL,
+    request      TEXT NOT NULL,
+    known        TEXT NOT NULL,
+    received_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE ledger_witness_state (
+    origin      TEXT PRIMARY KEY,
+    size        INTEGER NOT NULL CHECK (size >= 0),
+    root_hash   BLOB NOT NULL,
+    checkpoint  TEXT NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+
 CREATE TABLE login_history (
     id          INTEGER PRIMARY KEY,
     account_id  INTEGER REFERENCES accounts (id),
@@ -386,6 +451,33 @@ CREATE TABLE sessions (
     expires_at    TIMESTAMP NOT NULL
 , pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0);
 
+CREATE TABLE signing_keys (
+    id           TEXT PRIMARY KEY,
+    org_code     TEXT NOT NULL REFERENCES organisations (code),
+    purpose      TEXT NOT NULL,
+    algorithm    TEXT NOT NULL CHECK (algorithm IN ('SM2', 'ECDSA-P256', 'Ed25519')),
+    provider     TEXT NOT NULL,
+    public_key   BLOB NOT NULL,
+    key_ref      BLOB NOT NULL,
+    data_key_id  TEXT REFERENCES key_data_keys (id),
+    status       TEXT NOT NULL CHECK (status IN ('active', 'retiring', 'retired')),
+    created_at   TIMESTAMP NOT NULL,
+    retire_at    TIMESTAMP,
+    retired_at   TIMESTAMP,
+    replaced_by  TEXT REFERENCES signing_keys (id),
+    uses         BIGINT NOT NULL DEFAULT 0,
+    last_used_at TIMESTAMP
+);
+
+CREATE TABLE tsa_tokens (
+    serial           INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash_algorithm   TEXT NOT NULL CHECK (hash_algorithm IN ('SHA-256', 'SHA-384', 'SHA-512')),
+    digest           TEXT NOT NULL,
+    policy           TEXT NOT NULL,
+    tsa_certificate  TEXT NOT NULL,
+    issued_at        TIMESTAMP NOT NULL
+);
+
 CREATE INDEX access_tokens_account ON access_tokens (account_id);
 
 CREATE UNIQUE INDEX accounts_id_document ON accounts (id_type, id_number) WHERE id_number IS NOT NULL;
@@ -409,6 +501,12 @@ CREATE INDEX event_deliveries_dead ON event_deliveries (consumer, event_id) WHER
 CREATE INDEX event_deliveries_event ON event_deliveries (event_id);
 
 CREATE INDEX events_created ON events (created_at);
+
+CREATE UNIQUE INDEX key_data_keys_active ON key_data_keys (purpose) WHERE retired_at IS NULL;
+
+CREATE INDEX ledger_entries_digest ON ledger_entries (digest);
+
+CREATE INDEX ledger_witness_evidence_origin ON ledger_witness_evidence (origin);
 
 CREATE INDEX login_history_account ON login_history (account_id, at);
 
@@ -438,6 +536,14 @@ CREATE INDEX real_name_verifications_account ON real_name_verifications (account
 
 CREATE INDEX sessions_account ON sessions (account_id);
 
+CREATE UNIQUE INDEX signing_keys_active ON signing_keys (org_code, purpose, algorithm) WHERE status = 'active';
+
+CREATE INDEX signing_keys_org ON signing_keys (org_code, purpose);
+
+CREATE INDEX tsa_tokens_digest ON tsa_tokens (digest);
+
+CREATE INDEX tsa_tokens_issued ON tsa_tokens (issued_at);
+
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
@@ -446,5 +552,45 @@ END;
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+
+CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_checkpoints is append-only');
+END;
+
+CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_checkpoints is append-only');
+END;
+
+CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_entries is append-only');
+END;
+
+CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_entries is append-only');
+END;
+
+CREATE TRIGGER ledger_hashes_no_delete BEFORE DELETE ON ledger_hashes
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_hashes is append-only');
+END;
+
+CREATE TRIGGER ledger_hashes_no_update BEFORE UPDATE ON ledger_hashes
+BEGIN
+    SELECT RAISE(ABORT, 'ledger_hashes is append-only');
+END;
+
+CREATE TRIGGER tsa_tokens_no_delete BEFORE DELETE ON tsa_tokens
+BEGIN
+    SELECT RAISE(ABORT, 'tsa_tokens is append-only');
+END;
+
+CREATE TRIGGER tsa_tokens_no_update BEFORE UPDATE ON tsa_tokens
+BEGIN
+    SELECT RAISE(ABORT, 'tsa_tokens is append-only');
 END;
 
