@@ -39,9 +39,9 @@ func needOpenSSL(t *testing.T) string {
 //	openssl pkeyutl -verify -pubin -inkey pub.pem -rawin -in tbs.der -sigfile sig.der \
 //	    -digest sm3 -pkeyopt distid:1234567812345678
 //
-// and reports whether OpenSSL accepted the signature. Without the distid option OpenSSL 3.0
-// uses an empty user id and every signature made with the standard's default id fails.
-func opensslVerify(t *testing.T, openssl string, pub *ecdsa.PublicKey, tbs, sig []byte) (bool, string) {
+// and reports whether OpenSSL accepted the signature. Without the distid option (distid false)
+// OpenSSL 3.0 uses an empty user id, and signatures made with the default id fail.
+func opensslVerify(t *testing.T, openssl string, pub *ecdsa.PublicKey, tbs, sig []byte, distid bool) (bool, string) {
 	t.Helper()
 	dir := t.TempDir()
 	spki, err := smx509.MarshalPKIXPublicKey(pub)
@@ -57,9 +57,12 @@ func opensslVerify(t *testing.T, openssl string, pub *ecdsa.PublicKey, tbs, sig 
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(openssl, "pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem",
-		"-rawin", "-in", "tbs.der", "-sigfile", "sig.der",
-		"-digest", "sm3", "-pkeyopt", "distid:1234567812345678")
+	args := []string{"pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem",
+		"-rawin", "-in", "tbs.der", "-sigfile", "sig.der", "-digest", "sm3"}
+	if distid {
+		args = append(args, "-pkeyopt", "distid:1234567812345678")
+	}
+	cmd := exec.Command(openssl, args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	ok := err == nil && strings.Contains(string(out), "Signature Verified Successfully")
@@ -82,20 +85,22 @@ func TestOpenSSLVerifies(t *testing.T) {
 		return b
 	}
 	for _, tc := range []struct {
-		name string
-		pub  *ecdsa.PublicKey
-		tbs  []byte
-		sig  []byte
-		want bool
+		name   string
+		pub    *ecdsa.PublicKey
+		tbs    []byte
+		sig    []byte
+		distid bool
+		want   bool
 	}{
-		{"seal maker over SES_SealInfo", &p.maker.key.PublicKey, s.Seal.TBS, s.Seal.Signature, true},
-		{"signer over TBS_Sign", &p.signer.key.PublicKey, s.TBS, s.Value, true},
-		{"changed SES_SealInfo", &p.maker.key.PublicKey, flip(s.Seal.TBS), s.Seal.Signature, false},
-		{"changed TBS_Sign", &p.signer.key.PublicKey, flip(s.TBS), s.Value, false},
-		{"someone else's key", &p.outsider.key.PublicKey, s.TBS, s.Value, false},
+		{"seal maker over SES_SealInfo", &p.maker.key.PublicKey, s.Seal.TBS, s.Seal.Signature, true, true},
+		{"signer over TBS_Sign", &p.signer.key.PublicKey, s.TBS, s.Value, true, true},
+		{"changed SES_SealInfo", &p.maker.key.PublicKey, flip(s.Seal.TBS), s.Seal.Signature, true, false},
+		{"changed TBS_Sign", &p.signer.key.PublicKey, flip(s.TBS), s.Value, true, false},
+		{"someone else's key", &p.outsider.key.PublicKey, s.TBS, s.Value, true, false},
+		{"empty user id (no distid)", &p.signer.key.PublicKey, s.TBS, s.Value, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, out := opensslVerify(t, openssl, tc.pub, tc.tbs, tc.sig)
+			got, out := opensslVerify(t, openssl, tc.pub, tc.tbs, tc.sig, tc.distid)
 			t.Logf("openssl: %s", strings.TrimSpace(out))
 			if got != tc.want {
 				t.Errorf("openssl verified = %v, want %v:\n%s", got, tc.want, out)

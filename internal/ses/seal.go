@@ -27,8 +27,12 @@ const (
 	CertListDigests      = 2 // certList holds digests of the signers' certificates
 )
 
-// PictureTypes are the seal picture formats MakeSeal writes (SES_ESPictrueInfo.type).
-var PictureTypes = []string{"PNG", "JPG", "GIF", "BMP", "SVG", "OFD"}
+// pictureTypes are the seal picture formats MakeSeal writes (SES_ESPictrueInfo.type): the
+// standard's examples (GIF, BMP, JPG, PNG, SVG) and OFD, in which seal pictures are also kept.
+var pictureTypes = []string{"PNG", "JPG", "GIF", "BMP", "SVG", "OFD"}
+
+// PictureTypes returns the seal picture formats MakeSeal accepts, for a form to offer.
+func PictureTypes() []string { return slices.Clone(pictureTypes) }
 
 // SealInfo is what a seal says: SES_SealInfo with its header and property.
 type SealInfo struct {
@@ -44,7 +48,7 @@ type SealInfo struct {
 
 	Created, ValidFrom, ValidTo time.Time // whole seconds, UTC
 
-	PictureType       string // one of PictureTypes
+	PictureType       string // one of PictureTypes()
 	Picture           []byte
 	WidthMM, HeightMM int // display size in millimetres
 
@@ -134,7 +138,7 @@ func (info *SealInfo) validate() error {
 		return errs.Field("valid_to", "error.required")
 	case !info.ValidTo.Truncate(time.Second).After(info.ValidFrom.Truncate(time.Second)):
 		return errs.Field("valid_to", "ses.error.validity")
-	case !slices.Contains(PictureTypes, info.PictureType):
+	case !slices.Contains(pictureTypes, info.PictureType):
 		return errs.Field("picture_type", "ses.error.picture_type")
 	case len(info.Picture) == 0:
 		return errs.Field("picture", "error.required")

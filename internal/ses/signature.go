@@ -183,8 +183,9 @@ func ParseSignature(der []byte) (*Signature, error) {
 // (ErrTimestamp), and SM3(document) equal to dataHash (ErrDocumentChanged).
 //
 // Every check that fails is reported: the error joins one wrapped sentinel per failure, so
-// errors.Is answers for each, and errs.Public gives the first. ErrNotSM2 or ErrMalformed (a
-// certificate that cannot be read) stop the checks that need the key.
+// errors.Is answers for each, and errs.Public gives the first. When the signer's key cannot be
+// had — ErrNotSM2 for another algorithm or key, ErrMalformed for a certificate that cannot be
+// read — Verify returns that alone.
 //
 // Verify does not judge certificates (chain, validity, revocation, key usage) or the time-stamp
 // token's TSA signature: the caller does, with internal/pki and internal/tsa.
