@@ -101,6 +101,23 @@ TABLE calendar_overrides (
     created_at timestamp with time zone NOT NULL
 );
 
+TABLE certificates (
+    serial text NOT NULL
+    issuer_serial text NOT NULL
+    key_id text NOT NULL
+    org_code text NOT NULL
+    kind text NOT NULL
+    family text NOT NULL
+    subject text NOT NULL
+    not_before timestamp with time zone NOT NULL
+    not_after timestamp with time zone NOT NULL
+    status text NOT NULL
+    revoked_at timestamp with time zone
+    reason text NOT NULL DEFAULT ''::text
+    der bytea NOT NULL
+    created_at timestamp with time zone NOT NULL
+);
+
 TABLE consents (
     id bigint NOT NULL
     account_id bigint NOT NULL
@@ -318,6 +335,14 @@ TABLE organisations (
     updated_at timestamp with time zone NOT NULL
 );
 
+TABLE pki_crls (
+    issuer_serial text NOT NULL
+    number bigint NOT NULL
+    der bytea
+    this_update timestamp with time zone
+    next_update timestamp with time zone
+);
+
 TABLE plan_assignments (
     item_id bigint NOT NULL
     org_code text NOT NULL
@@ -494,6 +519,12 @@ CREATE INDEX audit_events_object ON audit_events USING btree (object_type, objec
 CREATE UNIQUE INDEX audit_events_pkey ON audit_events USING btree (id);
 CREATE UNIQUE INDEX blobs_pkey ON blobs USING btree (sha256);
 CREATE UNIQUE INDEX calendar_overrides_pkey ON calendar_overrides USING btree (day);
+CREATE INDEX certificates_issuer ON certificates USING btree (issuer_serial, status);
+CREATE INDEX certificates_key ON certificates USING btree (key_id);
+CREATE UNIQUE INDEX certificates_one_org_ca ON certificates USING btree (key_id, issuer_serial) WHERE ((kind = 'org-ca'::text) AND (status = 'good'::text));
+CREATE UNIQUE INDEX certificates_one_root ON certificates USING btree (key_id) WHERE ((kind = 'root'::text) AND (status = 'good'::text));
+CREATE INDEX certificates_org ON certificates USING btree (org_code, kind);
+CREATE UNIQUE INDEX certificates_pkey ON certificates USING btree (serial);
 CREATE UNIQUE INDEX consents_in_force ON consents USING btree (account_id, client_id, acting_for) WHERE (revoked_at IS NULL);
 CREATE UNIQUE INDEX consents_pkey ON consents USING btree (id);
 CREATE INDEX enterprises_owner ON enterprises USING btree (owner_account_id);
@@ -534,6 +565,7 @@ CREATE UNIQUE INDEX one_time_codes_pkey ON one_time_codes USING btree (id);
 CREATE INDEX one_time_codes_recipient ON one_time_codes USING btree (recipient, purpose, created_at);
 CREATE UNIQUE INDEX organisation_aliases_pkey ON organisation_aliases USING btree (alias);
 CREATE UNIQUE INDEX organisations_pkey ON organisations USING btree (code);
+CREATE UNIQUE INDEX pki_crls_pkey ON pki_crls USING btree (issuer_serial);
 CREATE INDEX plan_assignments_org ON plan_assignments USING btree (org_code);
 CREATE UNIQUE INDEX plan_assignments_pkey ON plan_assignments USING btree (item_id, org_code);
 CREATE UNIQUE INDEX plan_damage_pkey ON plan_damage USING btree (item_id, "position");

@@ -93,6 +93,24 @@ CREATE TABLE calendar_overrides (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE certificates (
+    serial         TEXT PRIMARY KEY,
+    issuer_serial  TEXT NOT NULL REFERENCES certificates (serial),
+    key_id         TEXT NOT NULL REFERENCES signing_keys (id),
+    org_code       TEXT NOT NULL REFERENCES organisations (code),
+    kind           TEXT NOT NULL CHECK (kind IN ('root', 'org-ca', 'seal', 'signer', 'tsa')),
+    family         TEXT NOT NULL CHECK (family IN ('SM2', 'ECDSA')),
+    subject        TEXT NOT NULL,
+    not_before     TIMESTAMP NOT NULL,
+    not_after      TIMESTAMP NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('good', 'revoked')),
+    revoked_at     TIMESTAMP,
+    reason         TEXT NOT NULL DEFAULT '',
+    der            BLOB NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))
+);
+
 CREATE TABLE consents (
     id          INTEGER PRIMARY KEY,
     account_id  INTEGER NOT NULL REFERENCES accounts (id),
@@ -312,6 +330,14 @@ CREATE TABLE organisations (
     updated_at   TIMESTAMP NOT NULL
 );
 
+CREATE TABLE pki_crls (
+    issuer_serial  TEXT PRIMARY KEY REFERENCES certificates (serial),
+    number         BIGINT NOT NULL CHECK (number >= 0),
+    der            BLOB,
+    this_update    TIMESTAMP,
+    next_update    TIMESTAMP
+);
+
 CREATE TABLE plan_assignments (
     item_id   INTEGER NOT NULL REFERENCES plan_items (id),
     org_code  TEXT NOT NULL REFERENCES organisations (code),
@@ -491,6 +517,16 @@ CREATE INDEX agent_authorisations_enterprise ON agent_authorisations (credit_cod
 CREATE INDEX apps_owner ON apps (owner_org);
 
 CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+
+CREATE INDEX certificates_issuer ON certificates (issuer_serial, status);
+
+CREATE INDEX certificates_key ON certificates (key_id);
+
+CREATE UNIQUE INDEX certificates_one_org_ca ON certificates (key_id, issuer_serial) WHERE kind = 'org-ca' AND status = 'good';
+
+CREATE UNIQUE INDEX certificates_one_root ON certificates (key_id) WHERE kind = 'root' AND status = 'good';
+
+CREATE INDEX certificates_org ON certificates (org_code, kind);
 
 CREATE UNIQUE INDEX consents_in_force ON consents (account_id, client_id, acting_for) WHERE revoked_at IS NULL;
 
