@@ -137,29 +137,63 @@ func appendTx(ctx context.Context, tx *store.Tx, entries []Entry) ([]int64, erro
 		return nil, err
 	}
 	idx := make([]int64, len(entries))
-	entryArgs := make([]any, 0, 7*len(entries))
-	hashArgs := make([]any, 0, 4*len(entries)+8)
+	var hashIDs []int64
+	var hashVals [][]byte
 	for i := range entries {
 		e := &entries[i]
 		e.Index = size + int64(i)
 		e.Time = tx.Now
 		idx[i] = e.Index
-		entryArgs = append(entryArgs, e.Index, LeafVersion, string(e.Type), e.Digest, e.Org, e.Subject, e.Time)
 		base := tlog.StoredHashIndex(0, e.Index)
 		for k, h := range f.push(tlog.RecordHash(LeafData(*e))) {
-			hashArgs = append(hashArgs, base+int64(k), h[:])
+			hashIDs = append(hashIDs, base+int64(k))
+			hashVals = append(hashVals, h[:])
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO ledger_entries (idx, version, type, digest, org, subject, at) VALUES `, 7, entryRowsPerInsert, entryArgs); err != nil {
-		return nil, err
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO ledger_hashes (id, hash) VALUES `, 2, hashRowsPerInsert, hashArgs); err != nil {
-		return nil, err
+	if tx.Dialect() == store.Postgres {
+		// Whole columns as arrays: one statement however large the batch.
+		cols := entryColumns(entries)
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (idx, version, type, digest, org, subject, at)
+			SELECT * FROM unnest(?::bigint[], ?::integer[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])`,
+			cols...); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_hashes (id, hash) SELECT * FROM unnest(?::bigint[], ?::bytea[])`,
+			hashIDs, hashVals); err != nil {
+			return nil, err
+		}
+	} else {
+		entryArgs := make([]any, 0, 7*len(entries))
+		for _, e := range entries {
+			entryArgs = append(entryArgs, e.Index, LeafVersion, string(e.Type), e.Digest, e.Org, e.Subject, e.Time)
+		}
+		hashArgs := make([]any, 0, 2*len(hashIDs))
+		for i := range hashIDs {
+			hashArgs = append(hashArgs, hashIDs[i], hashVals[i])
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO ledger_entries (idx, version, type, digest, org, subject, at) VALUES `, 7, entryRowsPerInsert, entryArgs); err != nil {
+			return nil, err
+		}
+		if err := insertRows(ctx, tx, `INSERT INTO ledger_hashes (id, hash) VALUES `, 2, hashRowsPerInsert, hashArgs); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE ledger_head SET size = ? WHERE id = 1`, f.size); err != nil {
 		return nil, err
 	}
 	return idx, nil
+}
+
+// entryColumns returns the entries' columns as arrays, for PostgreSQL's unnest.
+func entryColumns(entries []Entry) []any {
+	n := len(entries)
+	idx, version, at := make([]int64, n), make([]int32, n), make([]time.Time, n)
+	typ, digest, org, subject := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range entries {
+		idx[i], version[i], at[i] = e.Index, LeafVersion, e.Time.UTC().Truncate(time.Microsecond)
+		typ[i], digest[i], org[i], subject[i] = string(e.Type), e.Digest, e.Org, e.Subject
+	}
+	return []any{idx, version, typ, digest, org, subject, at}
 }
 
 // insertRows runs prefix + "(?, …), (?, …)…" over args, cols values a row, at most perStmt

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	tlogfmt "github.com/transparency-dev/formats/log"
@@ -23,6 +24,9 @@ import (
 )
 
 const origin = "yiwang.test/350000/ledger"
+
+// testTime is the time of storetest's fake clock, 2026-03-02 09:00 China time.
+var testTime = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
 
 // keys is a log's or witness's note key pair.
 type keys struct {
