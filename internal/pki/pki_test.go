@@ -254,69 +254,50 @@ func TestIssueAuthority(t *testing.T) {
 		if err := fx.keys.Retire(ctx, system, oldKey.ID); err != nil {
 			t.Fatal(err)
 		}
-		ok := pki.IssueRequest{Org: scj, Kind: pki.KindSeal, KeyID: scjKey.ID, CommonName: sealName}
-		with := func(change func(r *pki.IssueRequest)) pki.IssueRequest {
-			r := ok
-			change(&r)
-			return r
+		tsaReq := func(r *pki.IssueRequest) {
+			*r = pki.IssueRequest{Org: org.DigitalOffice, Kind: pki.KindTSA, KeyID: officeKey.ID, CommonName: "时间戳服务"}
 		}
 		for _, tc := range []struct {
-			name  string
-			as    string
-			p     func() pki.IssueRequest
-			kind  errs.Kind
-			field string
+			name   string
+			as     principalT
+			change func(r *pki.IssueRequest) // of a seal certificate for scjKey
+			kind   errs.Kind
+			field  string
 		}{
-			{"the platform", "system", func() pki.IssueRequest { return ok }, "", ""},
-			{"the digital office's administrator", "officeAdmin", func() pki.IssueRequest { return ok }, "", ""},
-			{"the organisation's administrator", "scjAdmin", func() pki.IssueRequest { return ok }, "", ""},
-			{"another organisation's administrator", "gatAdmin", func() pki.IssueRequest { return ok }, errs.Forbidden, ""},
-			{"a window officer of the organisation", "scjWindow", func() pki.IssueRequest { return ok }, errs.Forbidden, ""},
-			{"a digital office reviewer", "officeClerk", func() pki.IssueRequest { return ok }, errs.Forbidden, ""},
-			{"a resident", "resident", func() pki.IssueRequest { return ok }, errs.Forbidden, ""},
-			{"the public", "anonymous", func() pki.IssueRequest { return ok }, errs.Forbidden, ""},
-			{"a key of another organisation", "scjAdmin", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = gatKey.ID }) },
+			{"the platform", system, nil, "", ""},
+			{"the digital office's administrator", officeAdmin, nil, "", ""},
+			{"the organisation's administrator", scjAdmin, nil, "", ""},
+			{"another organisation's administrator", gatAdmin, nil, errs.Forbidden, ""},
+			{"a window officer of the organisation", scjWindow, nil, errs.Forbidden, ""},
+			{"a digital office reviewer", officeClerk, nil, errs.Forbidden, ""},
+			{"a resident", resident, nil, errs.Forbidden, ""},
+			{"the public", anonymous, nil, errs.Forbidden, ""},
+			{"a key of another organisation", scjAdmin, func(r *pki.IssueRequest) { r.KeyID = gatKey.ID }, errs.Invalid, "key_id"},
+			{"a key of another organisation, as the digital office", officeAdmin, func(r *pki.IssueRequest) { r.KeyID = gatKey.ID },
 				errs.Invalid, "key_id"},
-			{"a key of another organisation, as the digital office", "officeAdmin",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = gatKey.ID }) }, errs.Invalid, "key_id"},
-			{"no such key", "scjAdmin", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = "key_nope" }) },
-				errs.Invalid, "key_id"},
-			{"a CA key", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = caKey.ID }) },
-				errs.Invalid, "key_id"},
-			{"an Ed25519 key", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = edKey.ID }) },
-				errs.Invalid, "key_id"},
-			{"a retired key", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.KeyID = oldKey.ID }) },
-				errs.Invalid, "key_id"},
-			{"a time-stamping certificate for a department", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Kind = pki.KindTSA }) }, errs.Forbidden, ""},
-			{"a time-stamping certificate for the digital office", "officeAdmin", func() pki.IssueRequest {
-				return pki.IssueRequest{Org: org.DigitalOffice, Kind: pki.KindTSA, KeyID: officeKey.ID, CommonName: "时间戳服务"}
-			}, "", ""},
-			{"a time-stamping certificate, as a department's administrator", "scjAdmin", func() pki.IssueRequest {
-				return pki.IssueRequest{Org: org.DigitalOffice, Kind: pki.KindTSA, KeyID: officeKey.ID, CommonName: "时间戳服务"}
-			}, errs.Forbidden, ""},
-			{"a CA kind", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Kind = pki.KindOrgCA }) },
-				errs.Invalid, "kind"},
-			{"no name", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.CommonName = " " }) },
-				errs.Invalid, "common_name"},
-			{"a phone number in the name", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.CommonName = "经办人13905910001" }) }, errs.Invalid, "common_name"},
-			{"an ID number in the name", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.CommonName = "350102199001011234" }) }, errs.Invalid, "common_name"},
-			{"a name too long", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.CommonName = strings.Repeat("章", 65) }) }, errs.Invalid, "common_name"},
-			{"ten years", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Validity = 10 * 365 * 24 * time.Hour }) }, errs.Invalid, "validity"},
-			{"a minute", "system",
-				func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Validity = time.Minute }) }, errs.Invalid, "validity"},
-			{"ninety days", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Validity = 90 * 24 * time.Hour }) }, "", ""},
-			{"an unknown organisation", "system", func() pki.IssueRequest { return with(func(r *pki.IssueRequest) { r.Org = "fj-nowhere" }) },
-				errs.NotFound, ""},
+			{"no such key", scjAdmin, func(r *pki.IssueRequest) { r.KeyID = "key_nope" }, errs.Invalid, "key_id"},
+			{"a CA key", system, func(r *pki.IssueRequest) { r.KeyID = caKey.ID }, errs.Invalid, "key_id"},
+			{"an Ed25519 key", system, func(r *pki.IssueRequest) { r.KeyID = edKey.ID }, errs.Invalid, "key_id"},
+			{"a retired key", system, func(r *pki.IssueRequest) { r.KeyID = oldKey.ID }, errs.Invalid, "key_id"},
+			{"a time-stamping certificate for a department", system, func(r *pki.IssueRequest) { r.Kind = pki.KindTSA }, errs.Forbidden, ""},
+			{"a time-stamping certificate for the digital office", officeAdmin, tsaReq, "", ""},
+			{"a time-stamping certificate, as a department's administrator", scjAdmin, tsaReq, errs.Forbidden, ""},
+			{"a CA kind", system, func(r *pki.IssueRequest) { r.Kind = pki.KindOrgCA }, errs.Invalid, "kind"},
+			{"no name", system, func(r *pki.IssueRequest) { r.CommonName = " " }, errs.Invalid, "common_name"},
+			{"a phone number in the name", system, func(r *pki.IssueRequest) { r.CommonName = "经办人13905910001" }, errs.Invalid, "common_name"},
+			{"an ID number in the name", system, func(r *pki.IssueRequest) { r.CommonName = "350102199001011234" }, errs.Invalid, "common_name"},
+			{"a name too long", system, func(r *pki.IssueRequest) { r.CommonName = strings.Repeat("章", 65) }, errs.Invalid, "common_name"},
+			{"ten years", system, func(r *pki.IssueRequest) { r.Validity = 10 * 365 * 24 * time.Hour }, errs.Invalid, "validity"},
+			{"a minute", system, func(r *pki.IssueRequest) { r.Validity = time.Minute }, errs.Invalid, "validity"},
+			{"ninety days", system, func(r *pki.IssueRequest) { r.Validity = 90 * 24 * time.Hour }, "", ""},
+			{"an unknown organisation", system, func(r *pki.IssueRequest) { r.Org = "fj-nowhere" }, errs.NotFound, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				p := map[string]principalT{"system": system, "officeAdmin": officeAdmin, "scjAdmin": scjAdmin, "gatAdmin": gatAdmin,
-					"scjWindow": scjWindow, "officeClerk": officeClerk, "resident": resident, "anonymous": anonymous}[tc.as]
-				r := tc.p()
+				r := pki.IssueRequest{Org: scj, Kind: pki.KindSeal, KeyID: scjKey.ID, CommonName: sealName}
+				if tc.change != nil {
+					tc.change(&r)
+				}
+				p := tc.as
 				c, err := fx.pki.Issue(ctxAs(p), p, r)
 				if tc.kind == "" {
 					if err != nil {

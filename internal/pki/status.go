@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -165,14 +166,9 @@ func VerifyStatusResponse(body []byte, issuerCertDER []byte) (StatusInfo, error)
 	if err != nil {
 		return StatusInfo{}, badStatus(fmt.Errorf("issuer certificate: %w", err))
 	}
-	var sb statusBody
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sb); err != nil {
+	sb, err := parseStatusBody(body)
+	if err != nil {
 		return StatusInfo{}, badStatus(err)
-	}
-	if dec.More() {
-		return StatusInfo{}, badStatus(errors.New("trailing data"))
 	}
 	f := sb.statusFields
 	if f.Issuer != serialHex(issuer.SerialNumber) {
@@ -234,4 +230,46 @@ func VerifyStatusResponse(body []byte, issuerCertDER []byte) (StatusInfo, error)
 		return StatusInfo{}, badStatus(fmt.Errorf("status %q", f.Status))
 	}
 	return info, nil
+}
+
+// parseStatusBody reads a status body strictly: one JSON object of string values under the
+// known names, each at most once, spelled exactly, so that what is verified is what was read.
+func parseStatusBody(body []byte) (statusBody, error) {
+	var sb statusBody
+	fields := map[string]*string{"algorithm": &sb.Algorithm, "issuer": &sb.Issuer, "next_update": &sb.NextUpdate,
+		"reason": &sb.Reason, "revoked_at": &sb.RevokedAt, "serial": &sb.Serial, "status": &sb.Status,
+		"this_update": &sb.ThisUpdate, "signature": &sb.Signature}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return sb, errors.New("not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return sb, err
+		}
+		name, _ := tok.(string)
+		dst, known := fields[name]
+		if !known || seen[name] {
+			return sb, fmt.Errorf("unknown or repeated field %q", name)
+		}
+		seen[name] = true
+		tok, err = dec.Token()
+		if err != nil {
+			return sb, err
+		}
+		v, ok := tok.(string)
+		if !ok {
+			return sb, fmt.Errorf("field %q is not a string", name)
+		}
+		*dst = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return sb, errors.New("unterminated object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return sb, errors.New("trailing data")
+	}
+	return sb, nil
 }
