@@ -465,6 +465,48 @@ TABLE real_name_verifications (
     at timestamp with time zone NOT NULL
 );
 
+TABLE seal_signatures (
+    id text NOT NULL
+    seal_id text NOT NULL
+    org_code text NOT NULL
+    signer text NOT NULL
+    format text NOT NULL
+    document_sha256 text NOT NULL
+    signature_sha256 text NOT NULL
+    document_name text NOT NULL DEFAULT ''::text
+    reason text NOT NULL DEFAULT ''::text
+    signed_at timestamp with time zone NOT NULL
+    ledger_index bigint
+);
+
+TABLE seals (
+    id text NOT NULL
+    code text NOT NULL
+    org_code text NOT NULL
+    kind text NOT NULL
+    name text NOT NULL
+    algorithm text NOT NULL
+    image_sha256 text NOT NULL
+    width_mm integer NOT NULL
+    height_mm integer NOT NULL
+    valid_from timestamp with time zone NOT NULL
+    valid_to timestamp with time zone NOT NULL
+    status text NOT NULL
+    key_id text
+    cert_serial text
+    seal_der bytea
+    requested_by text NOT NULL
+    requested_at timestamp with time zone NOT NULL
+    decided_by text
+    decided_at timestamp with time zone
+    reject_reason text NOT NULL DEFAULT ''::text
+    revoke_requested_by text
+    revoke_requested_at timestamp with time zone
+    revoke_reason text NOT NULL DEFAULT ''::text
+    revoked_by text
+    revoked_at timestamp with time zone
+);
+
 TABLE sessions (
     token_hash text NOT NULL
     account_id bigint NOT NULL
@@ -588,6 +630,13 @@ CREATE UNIQUE INDEX plan_targets_pkey ON plan_targets USING btree (id);
 CREATE UNIQUE INDEX population_registry_pkey ON population_registry USING btree (id_type, id_number);
 CREATE INDEX real_name_verifications_account ON real_name_verifications USING btree (account_id);
 CREATE UNIQUE INDEX real_name_verifications_pkey ON real_name_verifications USING btree (id);
+CREATE INDEX seal_signatures_doc ON seal_signatures USING btree (document_sha256);
+CREATE UNIQUE INDEX seal_signatures_pkey ON seal_signatures USING btree (id);
+CREATE INDEX seal_signatures_seal ON seal_signatures USING btree (seal_id, signed_at);
+CREATE INDEX seals_cert ON seals USING btree (cert_serial);
+CREATE UNIQUE INDEX seals_code_key ON seals USING btree (code);
+CREATE INDEX seals_org ON seals USING btree (org_code, status);
+CREATE UNIQUE INDEX seals_pkey ON seals USING btree (id);
 CREATE INDEX sessions_account ON sessions USING btree (account_id);
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (token_hash);
 CREATE UNIQUE INDEX signing_keys_active ON signing_keys USING btree (org_code, purpose, algorithm) WHERE (status = 'active'::text);

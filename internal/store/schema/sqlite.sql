@@ -470,6 +470,48 @@ CREATE TABLE real_name_verifications (
     at           TIMESTAMP NOT NULL
 );
 
+CREATE TABLE seal_signatures (
+    id               TEXT PRIMARY KEY,
+    seal_id          TEXT NOT NULL REFERENCES seals (id),
+    org_code         TEXT NOT NULL REFERENCES organisations (code),
+    signer           TEXT NOT NULL,
+    format           TEXT NOT NULL CHECK (format IN ('cms', 'pdf', 'ses')),
+    document_sha256  TEXT NOT NULL,
+    signature_sha256 TEXT NOT NULL,
+    document_name    TEXT NOT NULL DEFAULT '',
+    reason           TEXT NOT NULL DEFAULT '',
+    signed_at        TIMESTAMP NOT NULL,
+    ledger_index     BIGINT
+);
+
+CREATE TABLE seals (
+    id                   TEXT PRIMARY KEY,
+    code                 TEXT NOT NULL UNIQUE,
+    org_code             TEXT NOT NULL REFERENCES organisations (code),
+    kind                 TEXT NOT NULL CHECK (kind IN ('official', 'special', 'contract', 'finance', 'invoice')),
+    name                 TEXT NOT NULL,
+    algorithm            TEXT NOT NULL CHECK (algorithm IN ('SM2', 'ECDSA-P256')),
+    image_sha256         TEXT NOT NULL REFERENCES blobs (sha256),
+    width_mm             INTEGER NOT NULL,
+    height_mm            INTEGER NOT NULL,
+    valid_from           TIMESTAMP NOT NULL,
+    valid_to             TIMESTAMP NOT NULL,
+    status               TEXT NOT NULL CHECK (status IN ('pending', 'rejected', 'active', 'revocation_pending', 'revoked')),
+    key_id               TEXT REFERENCES signing_keys (id),
+    cert_serial          TEXT,
+    seal_der             BLOB,
+    requested_by         TEXT NOT NULL,
+    requested_at         TIMESTAMP NOT NULL,
+    decided_by           TEXT,
+    decided_at           TIMESTAMP,
+    reject_reason        TEXT NOT NULL DEFAULT '',
+    revoke_requested_by  TEXT,
+    revoke_requested_at  TIMESTAMP,
+    revoke_reason        TEXT NOT NULL DEFAULT '',
+    revoked_by           TEXT,
+    revoked_at           TIMESTAMP
+);
+
 CREATE TABLE sessions (
     token_hash    TEXT PRIMARY KEY,
     account_id    INTEGER NOT NULL REFERENCES accounts (id),
@@ -569,6 +611,14 @@ CREATE INDEX plan_reports_item ON plan_reports (item_id);
 CREATE INDEX plan_reports_org ON plan_reports (org_code);
 
 CREATE INDEX real_name_verifications_account ON real_name_verifications (account_id);
+
+CREATE INDEX seal_signatures_doc ON seal_signatures (document_sha256);
+
+CREATE INDEX seal_signatures_seal ON seal_signatures (seal_id, signed_at);
+
+CREATE INDEX seals_cert ON seals (cert_serial);
+
+CREATE INDEX seals_org ON seals (org_code, status);
 
 CREATE INDEX sessions_account ON sessions (account_id);
 
