@@ -17,6 +17,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/tsa"
@@ -30,7 +31,10 @@ type Config struct {
 	Identity *identity.Service
 	Apps     *apps.Service
 	// TSA answers RFC 3161 requests at POST /tsa; nil installs no such route.
-	TSA     *tsa.Authority
+	TSA *tsa.Authority
+	// PKI serves certificates, CRLs, status and OCSP under /pki and certificates under
+	// /api/v1/pki; nil installs none of those routes.
+	PKI     *pki.Service
 	Version string
 }
 
@@ -54,6 +58,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installIdentity(srv)
 	a.installApps(srv)
 	a.installTSA(srv)
+	a.installPKI(srv)
 }
 
 // route registers one documented operation.
