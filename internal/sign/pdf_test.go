@@ -81,7 +81,7 @@ const pdfText = "Yiwang approval notice 2026-17"
 
 // signedPDF signs the one-page PDF with the ECDSA signer, its seal drawn on the page and a
 // time-stamp from the authority's loopback URL.
-func signedPDF(t *testing.T, p *testPKI) []byte {
+func signedPDF(t testing.TB, p *testPKI) []byte {
 	t.Helper()
 	a := p.authority(t)
 	url, err := a.LoopbackURL(ctx())
