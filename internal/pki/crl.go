@@ -36,8 +36,9 @@ func (st crlState) fresh(now time.Time) bool {
 
 // CRL returns the DER CRL of the CA certificate issuerSerial, signed by that CA's key: every
 // certificate it issued that was revoked, with the RFC 5280 reason code. Its cRLNumber only
-// grows. It is served from the database until a revocation or until nextUpdate draws near.
-// Returns errs.NotFound if issuerSerial is not a CA certificate.
+// grows. It is served from the database until a revocation or until nextUpdate draws near; a CA
+// whose key was retired (revoked or replaced) keeps serving its last CRL. Returns
+// errs.NotFound if issuerSerial is not a CA certificate.
 func (s *Service) CRL(ctx context.Context, issuerSerial string) (der []byte, err error) {
 	defer errs.Wrap(&err, "pki.CRL(%s)", issuerSerial)
 	norm, ok := NormaliseSerial(issuerSerial)
@@ -78,6 +79,12 @@ func (s *Service) CRL(ctx context.Context, issuerSerial string) (der []byte, err
 			return err
 		}
 		signer, err := s.keys.Signer(ctx, ca.KeyID)
+		if errs.Is(err, errs.Conflict) && st.DER != nil {
+			// The CA's key was retired (the CA was revoked or replaced): its last CRL is the
+			// last word it can give.
+			der = st.DER
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -108,8 +108,8 @@ func (s *Service) ocspIssuers(ctx context.Context, req *ocsp.Request) ([]ocspCA,
 // response signed by the issuing CA's key, valid for StatusValidity, so that `openssl ocsp` and
 // other clients work. A malformed request gets the malformedRequest response, and one naming a
 // CA this responder does not answer for — the SM2 hierarchy included: use StatusResponse —
-// the unauthorized response. A certificate the CA did not issue is "unknown". Errors are
-// internal failures only.
+// the unauthorized response, as does one whose CA's key was retired. A certificate the CA did
+// not issue is "unknown". Errors are internal failures only.
 func (s *Service) OCSP(ctx context.Context, requestDER []byte) (resp []byte, err error) {
 	defer errs.Wrap(&err, "pki.OCSP")
 	req, err := ParseOCSPRequest(requestDER)
@@ -151,6 +151,9 @@ func (s *Service) OCSP(ctx context.Context, requestDER []byte) (resp []byte, err
 		}
 	}
 	signer, err := s.keys.Signer(ctx, issuer.keyID)
+	if errs.Is(err, errs.Conflict) {
+		return ocsp.UnauthorizedErrorResponse, nil // the CA's key was retired: it answers no more
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -111,6 +111,10 @@ func TestRevokeCA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		lastCRL, err := fx.pki.CRL(ctx, ca.Serial)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := fx.pki.Revoke(ctxAs(scjAdmin), scjAdmin, ca.Serial, "cACompromise"); !errs.Is(err, errs.Forbidden) {
 			t.Errorf("the organisation's administrator revoking its CA = %v, want forbidden", err)
 		}
@@ -130,6 +134,16 @@ func TestRevokeCA(t *testing.T) {
 			if _, err := sg.Sign(nil, make([]byte, 32), crypto.SHA256); err == nil {
 				t.Error("the revoked CA's key still signs")
 			}
+		}
+		// The revoked CA, whose key is retired, serves its last CRL and answers OCSP no more.
+		fake := db.Clock().(*clock.Fake)
+		fake.Advance(pki.CRLValidity)
+		if der, err := fx.pki.CRL(ctx, ca.Serial); err != nil || !bytes.Equal(der, lastCRL) {
+			t.Errorf("CRL of the revoked CA: %v", err)
+		}
+		if der, err := fx.pki.OCSP(ctx, ocspRequest(t, ca, seal.SerialNumber(), crypto.SHA1)); err != nil ||
+			!bytes.Equal(der, ocsp.UnauthorizedErrorResponse) {
+			t.Errorf("OCSP of the revoked CA: %x, %v", der, err)
 		}
 		leaf := fx.issue(t, scj, pki.KindSigner, pki.ECDSA, "签名")
 		if leaf.IssuerSerial != next.Serial {
