@@ -17,6 +17,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -34,7 +35,11 @@ type Config struct {
 	TSA *tsa.Authority
 	// PKI serves certificates, CRLs, status and OCSP under /pki and certificates under
 	// /api/v1/pki; nil installs none of those routes.
-	PKI     *pki.Service
+	PKI *pki.Service
+	// Ledger serves the transparency log under /ledger and /api/v1/ledger; nil installs none
+	// of those routes. Witness, when set, also serves POST /ledger/witness/add-checkpoint.
+	Ledger  *ledger.Log
+	Witness *ledger.Witness
 	Version string
 }
 
@@ -59,6 +64,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installApps(srv)
 	a.installTSA(srv)
 	a.installPKI(srv)
+	a.installLedger(srv)
 }
 
 // route registers one documented operation.

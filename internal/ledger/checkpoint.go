@@ -210,3 +210,13 @@ func cosignatureLines(msg string) []string {
 	}
 	return out
 }
+
+// CheckpointSize returns the tree size a checkpoint note states, without checking signatures.
+func CheckpointSize(msg []byte) (int64, error) {
+	text, _, _ := strings.Cut(string(msg), "\n\n")
+	var c tlogfmt.Checkpoint
+	if _, err := c.Unmarshal([]byte(text + "\n")); err != nil || c.Size > 1<<62 {
+		return 0, errs.Wrapf(errs.Invalid, fmt.Errorf("checkpoint: %v", err), "ledger.error.bad_checkpoint")
+	}
+	return int64(c.Size), nil
+}
