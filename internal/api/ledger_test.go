@@ -195,7 +195,7 @@ var platformLedgerScenarios = []scenario{
 		body: `{"digest":"` + docSM3 + `"}`, status: 403, want: errWant("forbidden", zh("ledger.error.notarise_forbidden"))},
 	{name: "ledger (platform): notarise, an official", method: "POST", url: "/api/v1/ledger/notarisations", as: gxt,
 		body: `{"digest":"` + docSM3 + `","subject":"闽工信函〔2026〕12号"}`, status: 201,
-		want: map[string]any{"entry.type": "notarisation", "entry.org": "fj-miit", "checkpoint": present, "log_key": present},
+		want:  map[string]any{"entry.type": "notarisation", "entry.org": "fj-miit", "checkpoint": present, "log_key": present},
 		audit: []string{"ledger.notarised"}, save: map[string]string{"ledgerIndex": "entry.index"}},
 	{name: "ledger (platform): the notarised entry", method: "GET", url: "/api/v1/ledger/entries/{ledgerIndex}", status: 200,
 		want: map[string]any{"index": "{ledgerIndex}", "type": "notarisation", "digest": docSM3}},
