@@ -50,8 +50,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	if err != nil {
 		return err
 	}
+	master, err := masterKey(&o, logger)
+	if err != nil {
+		return err
+	}
 	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, NATSURL: o.NATSURL, Production: o.Production, Demo: isDemo,
-		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret})
+		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret, MasterKey: master})
 	if err != nil {
 		return err
 	}

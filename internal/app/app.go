@@ -23,10 +23,15 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/keys"
+	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
+	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/store"
+	"github.com/yiwang-platform/yiwang/internal/tsa"
 	"github.com/yiwang-platform/yiwang/internal/web"
 )
 
@@ -59,6 +64,13 @@ type Config struct {
 	// and signing keys. When empty outside production, a random one is made for this process,
 	// so tokens do not outlive a restart; production refuses to start without one.
 	OIDCSecret []byte
+
+	// MasterKey wraps every data key of the key service. When nil outside production, one random
+	// key is made per process (keys made now do not open after a restart); production
+	// refuses to start without one.
+	MasterKey *keys.MasterKey
+	// Witnesses cosign this node's ledger checkpoints.
+	Witnesses []ledger.WitnessPeer
 }
 
 // App is the assembled platform.
@@ -75,6 +87,12 @@ type App struct {
 	// Apps registers department apps and keeps people's consents; OIDC signs people in to them.
 	Apps *apps.Service
 	OIDC *oidc.Provider
+	// Trust services: keys, certificates, time stamps, the ledger and seals.
+	Keys   *keys.Service
+	PKI    *pki.Service
+	TSA    *tsa.Authority
+	Ledger *ledger.Log
+	Seals  *seal.Registry
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -106,6 +124,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.newTrust(ctx, cfg); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -142,7 +164,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	site.Install(srv)
 	a.OIDC.Install(srv)
 	a.OIDC.OnEndSession(site.EndSession)
-	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version})
+	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
+		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
@@ -152,6 +175,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 func (a *App) Close() {
 	if a.nats != nil {
 		a.nats.Close()
+	}
+	if a.TSA != nil {
+		_ = a.TSA.Close()
 	}
 }
 
@@ -164,7 +190,17 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		if err := a.Ledger.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.logger.Error("ledger checkpointer stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		a.Keys.Run(ctx, 10*time.Second, a.logger)
+	}()
 	go func() {
 		defer wg.Done()
 		// Overrides changed through another node arrive within a minute.

@@ -2,6 +2,8 @@ package seal
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -63,7 +65,12 @@ func (r *Registry) Approve(ctx context.Context, p principal.Principal, id string
 			return err
 		}
 		if r.cfg.OnEvent != nil {
-			return r.cfg.OnEvent(ctx, tx, Event{Type: "seal.created", SealID: id, Code: s.Code, Org: s.Org, CertSerial: cert.Serial})
+			digest := sha256.Sum256(cert.DER)
+			if sealDER != nil {
+				digest = sha256.Sum256(sealDER)
+			}
+			return r.cfg.OnEvent(ctx, tx, Event{Type: "seal.created", SealID: id, Code: s.Code, Org: s.Org,
+				CertSerial: cert.Serial, Digest: hex.EncodeToString(digest[:])})
 		}
 		return nil
 	})
@@ -241,7 +248,16 @@ func (r *Registry) DecideRevocation(ctx context.Context, p principal.Principal, 
 			return err
 		}
 		if r.cfg.OnEvent != nil {
-			return r.cfg.OnEvent(ctx, tx, Event{Type: "seal.revoked", SealID: id, Code: s.Code, Org: s.Org, CertSerial: deref(s.CertSerial)})
+			digest := sha256.Sum256(s.SealDER)
+			if s.SealDER == nil && s.CertSerial != nil {
+				cert, err := r.pki.Get(ctx, *s.CertSerial)
+				if err != nil {
+					return err
+				}
+				digest = sha256.Sum256(cert.DER)
+			}
+			return r.cfg.OnEvent(ctx, tx, Event{Type: "seal.revoked", SealID: id, Code: s.Code, Org: s.Org,
+				CertSerial: deref(s.CertSerial), Digest: hex.EncodeToString(digest[:])})
 		}
 		return nil
 	})

@@ -115,6 +115,9 @@ type Event struct {
 	Code       string
 	Org        string
 	CertSerial string
+	// Digest is the hex SHA-256 of the seal's GB/T 38540 structure, or of its certificate for a
+	// seal without one.
+	Digest string
 }
 
 // Config configures the registry.
