@@ -35,7 +35,12 @@ type options struct {
 	// from the environment or the config file only. MasterKeyFile names a file holding it.
 	MasterKey     string `toml:"master_key"`
 	MasterKeyFile string `toml:"master_key_file"`
-	Production    bool   `toml:"production"`
+	// LedgerWitnesses are the witnesses that cosign this node's ledger checkpoints, and
+	// LedgerWitnessed the other logs this node witnesses: comma-separated "URL KEY" and
+	// "ORIGIN KEY" pairs (parseWitnessPeers, parseWitnessedLogs).
+	LedgerWitnesses string `toml:"ledger_witnesses"`
+	LedgerWitnessed string `toml:"ledger_witnessed"`
+	Production      bool   `toml:"production"`
 }
 
 // setting describes one option for the flag set, the environment and --help.
@@ -53,6 +58,8 @@ var settings = []setting{
 	{"log-format", "YIWANG_LOG_FORMAT", "text", "text or json", func(o *options) *string { return &o.LogFormat }},
 	{"province", "YIWANG_PROVINCE", "350000", "region code of the province this node serves", func(o *options) *string { return &o.Province }},
 	{"master-key-file", "YIWANG_MASTER_KEY_FILE", "", "file holding the master key that wraps all data keys (mode 0600; make one with `yiwang keys master-key`); never keep it in the data directory. A development node without one keeps one under the user's configuration directory", func(o *options) *string { return &o.MasterKeyFile }},
+	{"ledger-witnesses", "YIWANG_LEDGER_WITNESSES", "", "witnesses that cosign this node's ledger checkpoints: comma-separated \"URL KEY\" pairs, URL the witness's prefix (https://node/ledger/witness), KEY its note verifier key", func(o *options) *string { return &o.LedgerWitnesses }},
+	{"ledger-witnessed", "YIWANG_LEDGER_WITNESSED", "", "other nodes' ledgers this node witnesses at POST /ledger/witness/add-checkpoint: comma-separated \"ORIGIN KEY\" pairs (their checkpoint origin and note verifier key)", func(o *options) *string { return &o.LedgerWitnessed }},
 	{"public-url", "YIWANG_PUBLIC_URL", "", "URL where people and apps reach this node (https://yiwang.example.gov.cn); the OpenID Connect issuer is it + /oidc; required in production", func(o *options) *string { return &o.PublicURL }},
 }
 
@@ -128,6 +135,12 @@ func resolve(fs *flag.FlagSet, o *options) error {
 		if _, err := keys.ParseMasterKey(o.MasterKey); err != nil {
 			return fmt.Errorf("YIWANG_MASTER_KEY: %v (make one with `yiwang keys master-key`)", err)
 		}
+	}
+	if _, err := parseWitnessPeers(o.LedgerWitnesses); err != nil {
+		return err
+	}
+	if _, err := parseWitnessedLogs(o.LedgerWitnessed); err != nil {
+		return err
 	}
 	if o.PublicURL != "" {
 		u, err := url.Parse(o.PublicURL)

@@ -32,6 +32,10 @@ Usage:
                                                    that real-name level 2 is checked against
   yiwang keys master-key|list|rotate|retire|rotate-data-key|rewrap [--data DIR] …
                                                    the key hierarchy: master key, signing keys, data keys
+  yiwang ledger verify [--data DIR | --database-url URL | --url https://node] [--key KEY]
+                                                   audit the transparency log: recompute every hash, check
+                                                   every checkpoint, name the first tampered entry
+  yiwang ledger receipt verify FILE --key KEY      check a notarisation receipt offline
   yiwang version                                   print the version
 
 Every command that touches data takes the same --data DIR / --database-url URL options, so
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdKeys(ctx, rest, stdout, stderr)
 	case "registry":
 		return cmdRegistry(ctx, rest, stdout, stderr)
+	case "ledger":
+		return cmdLedger(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "yiwang", version())
 		return nil
