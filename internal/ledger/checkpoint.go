@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	tlogfmt "github.com/transparency-dev/formats/log"
@@ -178,6 +179,11 @@ func (l *Log) sign(ctx context.Context) (c SignedCheckpoint, signed bool, err er
 func (l *Log) Run(ctx context.Context) error {
 	t := time.NewTicker(l.cfg.Interval)
 	defer t.Stop()
+	// Witnesses are asked in the background, one round at a time, so that a slow or absent
+	// witness never delays the next checkpoint.
+	var submitting sync.WaitGroup
+	defer submitting.Wait()
+	busy := make(chan struct{}, 1)
 	for {
 		c, _, err := l.sign(ctx)
 		switch {
@@ -185,8 +191,17 @@ func (l *Log) Run(ctx context.Context) error {
 			return nil
 		case err != nil:
 			l.log.Error("ledger: cannot sign a checkpoint", "err", err)
-		default:
-			l.submit(ctx, c)
+		case len(l.witnesses) > 0:
+			select {
+			case busy <- struct{}{}:
+				submitting.Add(1)
+				go func() {
+					defer submitting.Done()
+					l.submit(ctx, c)
+					<-busy
+				}()
+			default: // the previous round is still out; the next tick brings the newest checkpoint
+			}
 		}
 		select {
 		case <-ctx.Done():
