@@ -30,6 +30,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/seal"
+	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/tsa"
 	"github.com/yiwang-platform/yiwang/internal/web"
@@ -93,6 +94,7 @@ type App struct {
 	TSA    *tsa.Authority
 	Ledger *ledger.Log
 	Seals  *seal.Registry
+	Sign   *sign.Service
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -134,6 +136,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if cfg.Demo {
 		res, err := demo.Seed(ctx, cfg.DB, cal)
 		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		if res.Seals, err = demo.SeedSeals(ctx, a.Seals, cfg.DB.Clock().Now()); err != nil {
 			a.Close()
 			return nil, err
 		}

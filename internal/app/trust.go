@@ -16,6 +16,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/seal"
+	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/tsa"
 )
@@ -79,6 +80,7 @@ func (a *App) newTrust(ctx context.Context, cfg Config) error {
 		OnEvent: func(ctx context.Context, tx *store.Tx, e seal.Event) error {
 			return a.logEvent(ctx, tx, ledger.Type(e.Type), e.Digest, e.Org, e.Code)
 		}})
+	a.Sign = sign.NewService(cfg.DB, a.Keys, a.PKI, a.Seals, a.TSA, a.Ledger)
 	return nil
 }
 

@@ -47,7 +47,9 @@ var Accounts = []struct {
 	{Account{"fuzhou.officer", "王海燕", "city-fuzhou", "", "福州市人民政府工作人员"}, nil},
 	{Account{"fuzhou.admin", "刘建新", "city-fuzhou", "administrator", "福州市管理员：管理本市工作人员及其角色"}, []string{principal.RoleAdministrator}},
 	{Account{"scj.window", "郭晓芸", "fj-market-regulation", "window_officer", "省市场监管局窗口人员：当面核验实名（三级）"}, []string{principal.RoleWindowOfficer}},
-	{Account{"scj.approver", "蔡文斌", "fj-market-regulation", "approver", "省市场监管局审批人员：审核、审批"}, []string{principal.RoleReviewer, principal.RoleApprover}},
+	{Account{"scj.approver", "蔡文斌", "fj-market-regulation", "approver", "省市场监管局审批人员：审核、审批（含印章制发与注销）"}, []string{principal.RoleReviewer, principal.RoleApprover}},
+	{Account{"scj.admin", "何志远", "fj-market-regulation", "administrator", "省市场监管局管理员：申请制发、注销本局电子印章"}, []string{principal.RoleAdministrator}},
+	{Account{"scj.sealer", "邱美华", "fj-market-regulation", "seal_user", "省市场监管局用印人员：用本局印章签署文件"}, []string{principal.RoleSealUser}},
 	{Account{"sjj.steward", "叶慧敏", "fj-bigdata", "data_steward", "省大数据集团数据管理员"}, []string{principal.RoleDataSteward}},
 }
 
@@ -60,6 +62,8 @@ type Result struct {
 	Apps    []App
 	Plan    *plan.ImportResult
 	Reports int
+	// Seals counts the demo seals requested (SeedSeals).
+	Seals int
 }
 
 // Calendar is the working-day arithmetic seeding needs (a *calendar.Calendar or *calendar.Live).
