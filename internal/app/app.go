@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, OIDC: a.OIDC, Apps: a.Apps, Logger: cfg.Logger,
-		Secure: cfg.Production, Demo: cfg.Demo})
+		Secure: cfg.Production, Demo: cfg.Demo, Seals: a.Seals, Sign: a.Sign, Ledger: a.Ledger, PKI: a.PKI})
 	if err != nil {
 		a.Close()
 		return nil, err

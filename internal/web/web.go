@@ -21,10 +21,14 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/requestid"
+	"github.com/yiwang-platform/yiwang/internal/seal"
+	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
@@ -41,8 +45,14 @@ type Config struct {
 	Identity *identity.Service
 	// OIDC is the OpenID Connect provider behind the consent page, Apps the registry of apps
 	// and people's consents; without them the pages are not installed.
-	OIDC   OIDCFlow
-	Apps   *apps.Service
+	OIDC OIDCFlow
+	Apps *apps.Service
+	// The trust services: the seal registry, signing and verification, the ledger and the PKI
+	// (for the seals' certificates); without them their pages are not installed.
+	Seals  *seal.Registry
+	Sign   *sign.Service
+	Ledger *ledger.Log
+	PKI    *pki.Service
 	Logger *slog.Logger
 	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
 	Secure bool
@@ -61,7 +71,8 @@ type Site struct {
 var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "plan/item", "plan/worklist", "plan/dashboard", "plan/import",
 	"identity/login_totp", "identity/login_code", "identity/register", "identity/recover", "identity/outbox", "identity/account",
 	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents",
-	"apps/launcher", "apps/list", "apps/form", "apps/secret", "orgs/admin"}
+	"apps/launcher", "apps/list", "apps/form", "apps/secret", "orgs/admin",
+	"trust/seals", "trust/seal", "trust/sign", "trust/verify", "trust/ledger", "trust/entry"}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -123,6 +134,9 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installOIDC(srv)
 	s.installApps(srv)
 	s.installOrgs(srv)
+	s.installSeals(srv)
+	s.installSign(srv)
+	s.installLedger(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -201,6 +215,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	}
 	appsForAll, appsAdmin := s.appsNav(b.Principal)
 	nav = append(nav, appsForAll...)
+	nav = append(nav, s.trustNav(b.Principal)...)
 	nav = append(nav, identityNav(b.Principal)...)
 	nav = append(nav, appsAdmin...)
 	nav = append(nav, orgsNav(b.Principal)...)
