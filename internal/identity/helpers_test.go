@@ -11,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/requestid"
@@ -26,10 +27,11 @@ const password = "correct-horse-battery-9"
 
 // env is one test's identity service over a fresh database whose clock the test moves.
 type env struct {
-	db  *store.DB
-	clk *clock.Fake
-	ids *identity.Service
-	ctx context.Context
+	keys *keys.Service
+	db   *store.DB
+	clk  *clock.Fake
+	ids  *identity.Service
+	ctx  context.Context
 }
 
 // each runs fn on a fresh SQLite and a fresh PostgreSQL database (storetest.EachWith), each
@@ -45,11 +47,15 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 		if _, err := org.Seed(principal.With(ctx, principal.SystemPrincipal), db, org.Directory()); err != nil {
 			t.Fatal(err)
 		}
-		ids, err := identity.New(db, identity.Options{})
+		ks, err := keys.New(db, keys.NewMasterKey(), keys.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		fn(t, &env{db: db, clk: clk, ids: ids, ctx: ctx})
+		ids, err := identity.New(db, identity.Options{Secrets: ks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, &env{db: db, clk: clk, ids: ids, ctx: ctx, keys: ks})
 	})
 }
 

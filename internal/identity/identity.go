@@ -21,8 +21,9 @@ import (
 
 // Service is the identity service.
 type Service struct {
-	db     *store.DB
-	sender Sender
+	db      *store.DB
+	sender  Sender
+	secrets SecretBox
 }
 
 // Options configure the service.
@@ -31,6 +32,8 @@ type Options struct {
 	Sender Sender
 	// Production refuses a development sender: codes must reach real phones.
 	Production bool
+	// Secrets seals TOTP secrets (the key service); nil keeps them in clear (tests, tools).
+	Secrets SecretBox
 }
 
 // New returns the identity service over db.
@@ -41,7 +44,7 @@ func New(db *store.DB, o Options) (*Service, error) {
 	if o.Production && o.Sender.Development() {
 		return nil, errors.New("identity: the development outbox cannot send one-time codes in production; configure a real sender")
 	}
-	return &Service{db: db, sender: o.Sender}, nil
+	return &Service{db: db, sender: o.Sender, secrets: o.Secrets}, nil
 }
 
 // DB returns the store the service works on.

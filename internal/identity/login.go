@@ -105,9 +105,14 @@ type secret struct {
 	TOTPLastStep int64      `db:"totp_last_step"`
 }
 
-func getSecret(ctx context.Context, tx *store.Tx, id int64) (secret, error) {
+func (s *Service) getSecret(ctx context.Context, tx *store.Tx, id int64) (secret, error) {
 	var sec secret
 	err := tx.Get(ctx, &sec, `SELECT password_hash, failed_logins, locked_until, totp_secret, totp_enabled, totp_last_step FROM accounts WHERE id = ?`, id)
+	if err != nil || sec.TOTPSecret == nil {
+		return sec, err
+	}
+	plain, err := s.openTOTP(ctx, id, *sec.TOTPSecret)
+	sec.TOTPSecret = &plain
 	return sec, err
 }
 
@@ -123,7 +128,7 @@ func (s *Service) Login(ctx context.Context, identifier, password string, m Meta
 		if id, err = findLogin(ctx, tx, identifier); err != nil {
 			return err
 		}
-		sec, err = getSecret(ctx, tx, id)
+		sec, err = s.getSecret(ctx, tx, id)
 		return err
 	})
 	switch {
@@ -200,7 +205,7 @@ func (s *Service) LoginTOTP(ctx context.Context, pendingToken, code string, m Me
 		if err != nil {
 			return err
 		}
-		sec, err := getSecret(ctx, tx, a.ID)
+		sec, err := s.getSecret(ctx, tx, a.ID)
 		if err != nil {
 			return err
 		}
@@ -285,7 +290,7 @@ func (s *Service) LoginWithCode(ctx context.Context, phone, code string, m Meta)
 // countFailure counts a failed attempt against a and locks password login when the count
 // reaches a multiple of lockoutThreshold.
 func (s *Service) countFailure(ctx context.Context, tx *store.Tx, a Account, method string, m Meta) error {
-	sec, err := getSecret(ctx, tx, a.ID)
+	sec, err := s.getSecret(ctx, tx, a.ID)
 	if err != nil {
 		return err
 	}

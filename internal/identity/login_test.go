@@ -542,3 +542,68 @@ func TestLoginHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestTOTPSecretsAreSealed: with the key service, a TOTP secret is stored sealed and bound to
+// its account; secrets stored in clear by a node without one are sealed by SealTOTPSecrets and
+// keep working.
+func TestTOTPSecretsAreSealed(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		stored := func(a identity.Account) string {
+			var s string
+			if err := e.db.Get(e.ctx, &s, `SELECT totp_secret FROM accounts WHERE id = ?`, a.ID); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		a := e.resident(t, "林小明", 1)
+		secret := e.enableTOTP(t, a)
+		if s := stored(a); !strings.HasPrefix(s, "sealed:v1:") || strings.Contains(s, secret) {
+			t.Fatalf("stored TOTP secret %q is not sealed", s)
+		}
+		// A sealed secret copied to another account does not open there.
+		b := e.resident(t, "陈美玲", 2)
+		if _, err := e.db.SQL().Exec(e.db.Rebind(`UPDATE accounts SET totp_secret = ?, totp_enabled = 1 WHERE id = ?`), stored(a), b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := e.ids.Login(e.anon(), b.Login, password, identity.Meta{}); err == nil {
+			e.clk.Advance(30 * time.Second)
+			if _, err := e.ids.LoginTOTP(e.anon(), res.Token, totpCode(t, secret, e.clk.Now()), identity.Meta{}); err == nil {
+				t.Fatal("a TOTP secret copied from another account signed in")
+			}
+		}
+		// A secret stored in clear (a node without the key service) is sealed afterwards.
+		legacy, err := identity.New(e.db, identity.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.resident(t, "张建国", 3)
+		setup, err := legacy.BeginTOTP(e.as(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := legacy.ConfirmTOTP(e.as(c), totpCode(t, setup.Secret, e.clk.Now())); err != nil {
+			t.Fatal(err)
+		}
+		if stored(c) != setup.Secret {
+			t.Fatalf("legacy node stored %q", stored(c))
+		}
+		n, err := e.ids.SealTOTPSecrets(e.ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("SealTOTPSecrets = %d, %v", n, err)
+		}
+		if s := stored(c); !strings.HasPrefix(s, "sealed:v1:") {
+			t.Fatalf("after sealing: %q", s)
+		}
+		e.clk.Advance(30 * time.Second)
+		res, err := e.ids.Login(e.anon(), c.Login, password, identity.Meta{})
+		if err != nil || !res.NeedTOTP {
+			t.Fatalf("Login: %+v %v", res, err)
+		}
+		if _, err := e.ids.LoginTOTP(e.anon(), res.Token, totpCode(t, setup.Secret, e.clk.Now()), identity.Meta{}); err != nil {
+			t.Fatalf("TOTP after sealing: %v", err)
+		}
+		if n, err := e.ids.SealTOTPSecrets(e.ctx); err != nil || n != 0 {
+			t.Fatalf("second SealTOTPSecrets = %d, %v", n, err)
+		}
+	})
+}

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"image/png"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -78,7 +82,11 @@ func (s *Service) BeginTOTP(ctx context.Context) (setup TOTPSetup, err error) {
 		return setup, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = ?, totp_last_step = 0 WHERE id = ? AND totp_enabled = 0`, key.Secret(), a.ID)
+		stored, err := s.sealTOTP(ctx, tx, a.ID, key.Secret())
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET totp_secret = ?, totp_last_step = 0 WHERE id = ? AND totp_enabled = 0`, stored, a.ID)
 		return err
 	})
 	return TOTPSetup{URL: key.URL(), Secret: key.Secret(), QRCode: buf.Bytes()}, err
@@ -92,7 +100,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, code string) (err error) {
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		sec, err := getSecret(ctx, tx, p.AccountID)
+		sec, err := s.getSecret(ctx, tx, p.AccountID)
 		if err != nil {
 			return err
 		}
@@ -217,4 +225,85 @@ func (s *Service) confirmPassword(ctx context.Context, accountID int64, password
 		}
 		return errCommit{errs.Field(field, "identity.error.password_wrong")}
 	})
+}
+
+// SecretBox seals secrets under the key hierarchy (*keys.Service): TOTP secrets are kept sealed,
+// bound to their account, so that a copy of the database alone does not give them away.
+type SecretBox interface {
+	SealTx(ctx context.Context, tx *store.Tx, purpose string, plaintext, aad []byte) ([]byte, error)
+	Open(ctx context.Context, purpose string, sealed, aad []byte) ([]byte, error)
+}
+
+// sealedPrefix marks a sealed TOTP secret in accounts.totp_secret; anything else is a secret
+// stored in clear by a node without a secret box (SealTOTPSecrets seals those).
+const sealedPrefix = "sealed:v1:"
+
+func totpAAD(account int64) []byte { return []byte("totp:account:" + strconv.FormatInt(account, 10)) }
+
+func (s *Service) sealTOTP(ctx context.Context, tx *store.Tx, account int64, secret string) (string, error) {
+	if s.secrets == nil {
+		return secret, nil
+	}
+	sealed, err := s.secrets.SealTx(ctx, tx, "totp", []byte(secret), totpAAD(account))
+	if err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(sealed), nil
+}
+
+func (s *Service) openTOTP(ctx context.Context, account int64, stored string) (string, error) {
+	rest, ok := strings.CutPrefix(stored, sealedPrefix)
+	if !ok {
+		return stored, nil
+	}
+	if s.secrets == nil {
+		return "", errors.New("identity: TOTP secrets are sealed but this node has no key service")
+	}
+	sealed, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return "", fmt.Errorf("identity: sealed TOTP secret of account %d: %w", account, err)
+	}
+	plain, err := s.secrets.Open(ctx, "totp", sealed, totpAAD(account))
+	if err != nil {
+		return "", fmt.Errorf("identity: TOTP secret of account %d: %w", account, err)
+	}
+	return string(plain), nil
+}
+
+// SealTOTPSecrets seals the TOTP secrets still stored in clear (by an earlier version, or a node
+// started without a key service), in one transaction. It returns how many it sealed.
+func (s *Service) SealTOTPSecrets(ctx context.Context) (int, error) {
+	if s.secrets == nil {
+		return 0, nil
+	}
+	n := 0
+	err := s.db.Transact(ctx, func(tx *store.Tx) error {
+		n = 0
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Secret string `db:"totp_secret"`
+		}
+		if err := tx.Select(ctx, &rows, `SELECT id, totp_secret FROM accounts WHERE totp_secret IS NOT NULL`); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if strings.HasPrefix(r.Secret, sealedPrefix) {
+				continue
+			}
+			stored, err := s.sealTOTP(ctx, tx, r.ID, r.Secret)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET totp_secret = ? WHERE id = ?`, stored, r.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "identity.totp_sealed", ObjectType: "accounts", ObjectID: "totp_secret",
+			Detail: map[string]any{"accounts": n}})
+	})
+	return n, err
 }
