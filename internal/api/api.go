@@ -20,6 +20,8 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/seal"
+	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/tsa"
 )
@@ -40,6 +42,10 @@ type Config struct {
 	// of those routes. Witness, when set, also serves POST /ledger/witness/add-checkpoint.
 	Ledger  *ledger.Log
 	Witness *ledger.Witness
+	// Seals serves the seal registry under /api/v1/seals, and Sign signing and verification at
+	// /api/v1/signatures and /api/v1/verifications; nil installs none of those routes.
+	Seals   *seal.Registry
+	Sign    *sign.Service
 	Version string
 }
 
@@ -65,6 +71,8 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installTSA(srv)
 	a.installPKI(srv)
 	a.installLedger(srv)
+	a.installSeals(srv)
+	a.installSignatures(srv)
 }
 
 // route registers one documented operation.

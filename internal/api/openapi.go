@@ -18,6 +18,13 @@ type operation struct {
 	Response     map[string]any // 200/201 response schema
 	Status       int            // success status; 200 if zero
 	Auth         bool           // needs a signed-in principal
+
+	// Content, when set, is the success response's content by media type, for responses that
+	// are not (only) JSON; Response is then ignored.
+	Content map[string]any
+	// Consumes, when set, is the request body's content by media type, for bodies that are not
+	// (only) JSON; Body and RawBody are then ignored. Other media types are refused with 415.
+	Consumes map[string]any
 }
 
 type param struct {
@@ -79,7 +86,7 @@ func idParam(name, desc string) param {
 
 var errorSchema = obj(map[string]any{
 	"error": obj(map[string]any{
-		"kind":       map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthenticated", "forbidden", "too_many_requests", "too_large", "unavailable", "internal"}},
+		"kind":       map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "unauthenticated", "forbidden", "too_many_requests", "too_large", "unavailable", "internal", "method_not_allowed", "unsupported_media_type"}},
 		"message":    str("what went wrong and what to do, in the language the client asked for (Accept-Language)"),
 		"field":      str("the input field at fault, when there is one"),
 		"request_id": str("quote it when asking for help"),
@@ -105,8 +112,12 @@ func (o *openAPI) json() []byte {
 		if status == 0 {
 			status = 200
 		}
+		content := op.Content
+		if content == nil {
+			content = map[string]any{"application/json": map[string]any{"schema": op.Response}}
+		}
 		responses := map[string]any{
-			itoa(status): map[string]any{"description": "success", "content": map[string]any{"application/json": map[string]any{"schema": op.Response}}},
+			itoa(status): map[string]any{"description": "success", "content": content},
 			"400":        errResponse("bad input; the message and field say what to fix"),
 			"429":        errResponse("too many requests; retry after the Retry-After header"),
 			"500":        errResponse("internal error; quote the request id"),
@@ -144,6 +155,11 @@ func (o *openAPI) json() []byte {
 		}
 		if op.Body != nil {
 			m["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": op.Body}}}
+		}
+		if op.Consumes != nil {
+			m["requestBody"] = map[string]any{"required": true, "content": op.Consumes}
+			responses["413"] = errResponse("the body is larger than the limit")
+			responses["415"] = errResponse("the body is of a media type this operation does not take; the Accept-Post header lists those it does")
 		}
 		p[strings.ToLower(op.Method)] = m
 	}

@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.OIDC.Install(srv)
 	a.OIDC.OnEndSession(site.EndSession)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
-		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger})
+		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Seals: a.Seals, Sign: a.Sign})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
