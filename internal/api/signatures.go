@@ -107,7 +107,8 @@ func (a *API) installSignatures(srv *httpserver.Server) {
 	}
 	form := map[string]any{"document": map[string]any{"type": "string", "contentMediaType": "application/octet-stream",
 		"description": "the document, at most 20 MB; its file name is recorded"},
-		"rect": str("pdf: where the impression goes, four numbers x1 y1 x2 y2 in points from the lower left; the lower right of the page when omitted")}
+		"document_name": str("optional: the name to record instead of the file's"),
+		"rect":          str("pdf: where the impression goes, four numbers x1 y1 x2 y2 in points from the lower left; the lower right of the page when omitted")}
 	asJSON := map[string]any{"document": str("the document, base64, at most 20 MB"), "document_name": str("the document's file name, recorded"),
 		"rect": map[string]any{"type": "array", "items": map[string]any{"type": "number"}, "minItems": 4, "maxItems": 4,
 			"description": "pdf: where the impression goes, x1 y1 x2 y2 in points from the lower left"}}
