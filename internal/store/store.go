@@ -103,14 +103,17 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	path := filepath.Join(dir, "yiwang.db")
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	// In a file: URI, '?' starts the parameters and '#' a fragment: a data directory whose name
+	// holds either (or '%') must be escaped, or SQLite opens a file somewhere else.
+	uri := "file:" + uriPath.Replace(path)
+	w, err := sql.Open("sqlite", uri+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, errs.Wrapf(errs.Unavailable, err, "cannot open SQLite at %s", path)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, errs.Wrapf(errs.Unavailable, err, "cannot open SQLite at %s", path)
@@ -126,6 +129,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 }
 
 // redactURL hides the password of a database URL so that it can be logged.
+// uriPath escapes what a file: URI would otherwise read as syntax.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func redactURL(u string) string {
 	at := strings.LastIndex(u, "@")
 	scheme := strings.Index(u, "://")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -321,4 +323,21 @@ func TestTimeArguments(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestDataDirWithURISyntax: a data directory named with characters that mean something in a
+// file: URI ('#', '?', '%') still holds the database, instead of a file cut off at them.
+func TestDataDirWithURISyntax(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%20d")
+	db, err := store.Open(context.Background(), store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "yiwang.db")); err != nil {
+		t.Fatalf("the database is not in the data directory: %v", err)
+	}
 }
