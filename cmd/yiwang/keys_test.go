@@ -49,7 +49,7 @@ func TestKeysCommands(t *testing.T) {
 		t.Fatalf("list:\n%s", out)
 	}
 	out = mustRun(t, "keys", "rotate", "--data", data, "--id", k.ID, "--overlap", "2d")
-	newID := regexp.MustCompile(`new key is (key_[0-9a-f]+)`).FindStringSubmatch(out)
+	newID := regexp.MustCompile(`new key is (key_[a-z2-7]+)`).FindStringSubmatch(out)
 	if newID == nil {
 		t.Fatalf("rotate: %s", out)
 	}

@@ -109,11 +109,23 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := identity.New(cfg.DB, identity.Options{Sender: cfg.Sender, Production: cfg.Production})
-	if err != nil {
+	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), logger: cfg.Logger}
+	if err := a.newTrust(ctx, cfg); err != nil {
+		a.Close()
 		return nil, err
 	}
-	a := &App{DB: cfg.DB, Calendar: cal, Plan: plan.New(cfg.DB, cal), Identity: ids, logger: cfg.Logger}
+	// TOTP secrets are sealed under the key service; ones an older node stored in clear are
+	// sealed now.
+	ids, err := identity.New(cfg.DB, identity.Options{Sender: cfg.Sender, Production: cfg.Production, Secrets: a.Keys})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if _, err := ids.SealTOTPSecrets(principal.With(ctx, principal.SystemPrincipal)); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Identity = ids
 	a.Dispatcher = events.NewDispatcher(cfg.DB, events.Options{Logger: cfg.Logger})
 	// Wake the dispatcher after each commit instead of waiting for its next poll.
 	cfg.DB.OnCommit(a.Dispatcher.Notify)
@@ -126,10 +138,6 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
-		a.Close()
-		return nil, err
-	}
-	if err := a.newTrust(ctx, cfg); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -66,7 +67,7 @@ func (a *App) newTrust(ctx context.Context, cfg Config) error {
 			if e.Type == "certificate.revoked" {
 				typ = ledger.TypeCertRevoked
 			}
-			return a.logEvent(ctx, tx, typ, e.Digest, e.Org, e.Serial)
+			return a.logEvent(ctx, tx, typ, e.Digest, e.Org, "cert:"+colonHex(e.Serial))
 		}})
 	for _, f := range pki.Families {
 		if _, err := a.PKI.EnsureRoot(sys, f); err != nil {
@@ -95,6 +96,23 @@ func ledgerOrigin(publicURL string) string {
 		host = u.Host
 	}
 	return host + "/ledger"
+}
+
+// colonHex writes a hex serial number byte by byte with colons (3a:f0:…), as certificate tools
+// print serials; unlike the bare hex it never holds a long run of digits that the ledger would
+// take for a phone or ID number.
+func colonHex(serial string) string {
+	if len(serial)%2 == 1 {
+		serial = "0" + serial
+	}
+	var b strings.Builder
+	for i := 0; i < len(serial); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(serial[i : i+2])
+	}
+	return b.String()
 }
 
 // logEvent appends a trust-service event to the ledger in the caller's transaction.

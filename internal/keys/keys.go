@@ -15,7 +15,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base32"
 	"fmt"
 	"regexp"
 	"sync"
@@ -142,10 +142,14 @@ func New(db *store.DB, master *MasterKey, opt Options) (*Service, error) {
 // MasterKeyID is the fingerprint of the master key in use.
 func (s *Service) MasterKeyID() string { return s.master.ID() }
 
+// idEncoding writes ids in lower-case base32: its only digits are 2–7, so an id never holds a
+// run of digits that the ledger (where key events are logged) would take for a phone number.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
 func newID(prefix string) string {
-	b := make([]byte, 12)
+	b := make([]byte, 15)
 	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
+	return prefix + idEncoding.EncodeToString(b)
 }
 
 // canManage: the platform itself, the digital office's administrators, and an organisation's own

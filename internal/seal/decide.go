@@ -19,7 +19,6 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
-
 // Approve activates a pending seal: it makes the seal's key, has the organisation's CA certify
 // it and, for SM2, has the seal maker sign the GB/T 38540 seal structure. The approver must be
 // someone other than the administrator who asked. If a step fails, approving again resumes.
@@ -135,7 +134,7 @@ func (r *Registry) decidable(ctx context.Context, p principal.Principal, id stri
 // Reject turns a request down, with the reason the requester will read.
 func (r *Registry) Reject(ctx context.Context, p principal.Principal, id, reason string) error {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+	if reason == "" || utf8.RuneCountInString(reason) > 200 || !plainText(reason) {
 		return errs.Field("reason", "error.seal_reason")
 	}
 	s, err := r.decidable(ctx, p, id, Pending)
@@ -167,7 +166,7 @@ func (r *Registry) RequestRevocation(ctx context.Context, p principal.Principal,
 		return errs.Field("reason", "error.seal_revocation_reason")
 	}
 	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > 200 {
+	if utf8.RuneCountInString(note) > 200 || !plainText(note) {
 		return errs.Field("note", "error.seal_reason")
 	}
 	s, err := r.load(ctx, nil, id)

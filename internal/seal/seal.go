@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
@@ -202,9 +203,9 @@ func (r *Registry) RequestSeal(ctx context.Context, p principal.Principal, req R
 	switch {
 	case !req.Kind.valid():
 		return Seal{}, errs.Field("kind", "error.seal_kind")
-	case req.Name == "" || utf8.RuneCountInString(req.Name) > 40:
+	case req.Name == "" || utf8.RuneCountInString(req.Name) > 40 || !plainText(req.Name):
 		return Seal{}, errs.Field("name", "error.seal_name")
-	case utf8.RuneCountInString(req.Caption) > sealimage.MaxCaptionRunes:
+	case utf8.RuneCountInString(req.Caption) > sealimage.MaxCaptionRunes || !plainText(req.Caption):
 		return Seal{}, errs.Field("caption", "error.seal_caption")
 	case req.Algorithm != keys.SM2 && req.Algorithm != keys.ECDSAP256:
 		return Seal{}, errs.Field("algorithm", "error.seal_algorithm")
@@ -248,6 +249,20 @@ func (r *Registry) RequestSeal(ctx context.Context, p principal.Principal, req R
 			Detail: map[string]any{"org": s.Org, "kind": string(s.Kind), "algorithm": string(s.Algorithm)}})
 	})
 	return s, err
+}
+
+// plainText reports whether s is valid UTF-8 without control characters: names and reasons are
+// printed on seals and pages, and PostgreSQL refuses NUL.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func checkImage(b []byte) error {
@@ -357,14 +372,14 @@ func (r *Registry) Image(ctx context.Context, id string) ([]byte, error) {
 
 // PublicInfo is what anyone verifying a document may learn about the seal that signed it.
 type PublicInfo struct {
-	ID        string    `json:"id"`
-	Code      string    `json:"code"`
-	Org       string    `json:"org"`
-	Kind      Kind      `json:"kind"`
-	Name      string    `json:"name"`
-	Status    Status    `json:"status"`
-	ValidFrom time.Time `json:"valid_from"`
-	ValidTo   time.Time `json:"valid_to"`
+	ID        string     `json:"id"`
+	Code      string     `json:"code"`
+	Org       string     `json:"org"`
+	Kind      Kind       `json:"kind"`
+	Name      string     `json:"name"`
+	Status    Status     `json:"status"`
+	ValidFrom time.Time  `json:"valid_from"`
+	ValidTo   time.Time  `json:"valid_to"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 

@@ -234,6 +234,9 @@ func TestRejectAndBadRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := f.reg.Reject(as(approver), approver, s.ID, "理由\x00"); errs.KindOf(err) != errs.Invalid {
+			t.Fatalf("reject with a control character: %v", err)
+		}
 		if err := f.reg.Reject(as(approver), approver, s.ID, " "); errs.KindOf(err) != errs.Invalid {
 			t.Fatalf("reject without reason: %v", err)
 		}
@@ -257,6 +260,7 @@ func TestRejectAndBadRequests(t *testing.T) {
 			{"resident", resident, nil, "", errs.Forbidden},
 			{"kind", admin, func(r *seal.Request) { r.Kind = "personal" }, "kind", errs.Invalid},
 			{"name", admin, func(r *seal.Request) { r.Name = "  " }, "name", errs.Invalid},
+			{"NUL in name", admin, func(r *seal.Request) { r.Name = "福建省\x00市场监督管理局" }, "name", errs.Invalid},
 			{"caption", admin, func(r *seal.Request) { r.Caption = "一二三四五六七八九十十一" }, "caption", errs.Invalid},
 			{"algorithm", admin, func(r *seal.Request) { r.Algorithm = keys.Ed25519 }, "algorithm", errs.Invalid},
 			{"validity", admin, func(r *seal.Request) { r.ValidTo = r.ValidFrom }, "valid_to", errs.Invalid},
