@@ -94,6 +94,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		}
 		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/login  %s/register  %s/account  %s/apps\n", url, url, url, url, url, url)
 		fmt.Fprintf(stdout, "API: %s/api/openapi.json   Single sign-on: %s/oidc/.well-known/openid-configuration\n", url, url)
+		fmt.Fprintf(stdout, "Seals and signatures: %s/seals  %s/sign (scj.sealer)  %s/verify (anyone)   Time stamps: POST %s/tsa\n", url, url, url, url)
+		fmt.Fprintf(stdout, "Ledger: %s/ledger  checkpoint %s/ledger/checkpoint  verifier key %s\n", url, url, a.Ledger.VerifierKey())
+		fmt.Fprintf(stdout, "Master key: kept outside the data directory (see 'yiwang keys --help'); certificates at %s/pki/roots\n", url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 	})
 }
