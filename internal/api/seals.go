@@ -366,7 +366,7 @@ func (h sealsAPI) records(w http.ResponseWriter, r *http.Request) error {
 const sealImageMaxAge = 24 * time.Hour
 
 func (h sealsAPI) image(w http.ResponseWriter, r *http.Request) error {
-	img, err := h.seals.Image(r.Context(), r.PathValue("id"))
+	img, err := h.seals.ImageFor(r.Context(), principal.From(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -360,7 +360,22 @@ func (r *Registry) Usable(ctx context.Context, p principal.Principal, id string)
 	return s, nil
 }
 
-// Image returns a seal's picture (PNG). Pictures are public.
+// ImageFor returns a seal's picture to p: anyone may have the picture of a seal that was ever
+// in use (its impression is on every document it signed), but only the officials who may see a
+// pending or rejected request may see its picture.
+func (r *Registry) ImageFor(ctx context.Context, p principal.Principal, id string) ([]byte, error) {
+	s, err := r.load(ctx, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	if (s.Status == Pending || s.Status == Rejected) && !canSee(p, s.Org) {
+		return nil, errs.E(errs.NotFound, "error.seal_not_found")
+	}
+	_, data, err := blob.Get(ctx, r.db, s.ImageSHA256)
+	return data, err
+}
+
+// Image returns a seal's picture (PNG) to the platform's own code (signing draws it).
 func (r *Registry) Image(ctx context.Context, id string) ([]byte, error) {
 	s, err := r.load(ctx, nil, id)
 	if err != nil {

@@ -293,6 +293,19 @@ func TestRejectAndBadRequests(t *testing.T) {
 		if err != nil || !bytes.Equal(img, req.Image) {
 			t.Fatalf("uploaded picture: %v", err)
 		}
+		// A pending seal's picture is for its officials only; once approved, anyone may have it.
+		if _, err := f.reg.ImageFor(context.Background(), principal.Principal{}, s2.ID); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("pending picture to anyone: %v", err)
+		}
+		if img, err := f.reg.ImageFor(as(approver), approver, s2.ID); err != nil || !bytes.Equal(img, req.Image) {
+			t.Fatalf("pending picture to its approver: %v", err)
+		}
+		if _, err := f.reg.Approve(as(approver), approver, s2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if img, err := f.reg.ImageFor(context.Background(), principal.Principal{}, s2.ID); err != nil || !bytes.Equal(img, req.Image) {
+			t.Fatalf("active seal's picture to anyone: %v", err)
+		}
 		// Listing: own organisation, the digital office; not others.
 		if l, err := f.reg.List(as(admin), admin, samr); err != nil || len(l) != 2 {
 			t.Fatalf("List own = %d, %v", len(l), err)
