@@ -54,8 +54,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	if err != nil {
 		return err
 	}
+	witnesses, err := parseWitnessPeers(o.LedgerWitnesses)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	witnessed, err := parseWitnessedLogs(o.LedgerWitnessed)
+	if err != nil {
+		return usageError{err.Error()}
+	}
 	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, NATSURL: o.NATSURL, Production: o.Production, Demo: isDemo,
-		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret, MasterKey: master})
+		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret, MasterKey: master,
+		Witnesses: witnesses, WitnessedLogs: witnessed})
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ func (a *API) installLedger(srv *httpserver.Server) {
 	if h.witness != nil {
 		srv.Handle("POST /ledger/witness/add-checkpoint", h.addCheckpoint, httpserver.RateLimit(httpserver.ClassAPI),
 			httpserver.OwnAuthentication(), httpserver.Name("ledger.witness"), httpserver.MaxBody(ledger.MaxAddCheckpointBody))
+		srv.Handle("GET /ledger/witness/key", h.witnessKey, public("ledger.witness_key")...)
 	}
 
 	const tag = "ledger"
@@ -131,6 +132,14 @@ func (h ledgerAPI) checkpoint(w http.ResponseWriter, r *http.Request) error {
 func (h ledgerAPI) key(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, h.log.VerifierKey()+"\n")
+	return nil
+}
+
+// witnessKey publishes the verifier key of this node's witness, which logs configure as their
+// witness and viewers use to check its cosignatures.
+func (h ledgerAPI) witnessKey(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, h.witness.VerifierKey()+"\n")
 	return nil
 }
 

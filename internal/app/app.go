@@ -70,8 +70,10 @@ type Config struct {
 	// key is made per process (keys made now do not open after a restart); production
 	// refuses to start without one.
 	MasterKey *keys.MasterKey
-	// Witnesses cosign this node's ledger checkpoints.
-	Witnesses []ledger.WitnessPeer
+	// Witnesses cosign this node's ledger checkpoints; WitnessedLogs are the other nodes' logs
+	// this node cosigns (at POST /ledger/witness/add-checkpoint) after checking consistency.
+	Witnesses     []ledger.WitnessPeer
+	WitnessedLogs []ledger.WitnessedLog
 }
 
 // App is the assembled platform.
@@ -93,6 +95,8 @@ type App struct {
 	PKI    *pki.Service
 	TSA    *tsa.Authority
 	Ledger *ledger.Log
+	// Witness cosigns other nodes' checkpoints; nil when the node witnesses none.
+	Witness *ledger.Witness
 	Seals  *seal.Registry
 	Sign   *sign.Service
 
@@ -179,7 +183,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.OIDC.Install(srv)
 	a.OIDC.OnEndSession(site.EndSession)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
-		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Seals: a.Seals, Sign: a.Sign})
+		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil

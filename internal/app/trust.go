@@ -61,6 +61,15 @@ func (a *App) newTrust(ctx context.Context, cfg Config) error {
 	if a.Ledger, err = ledger.New(cfg.DB, ledger.Config{Origin: origin, Signer: ns, Witnesses: cfg.Witnesses, Logger: cfg.Logger}); err != nil {
 		return err
 	}
+	if len(cfg.WitnessedLogs) > 0 {
+		ws, err := a.Keys.NoteSigner(sys, org.DigitalOffice, "witness", "witness."+origin)
+		if err != nil {
+			return fmt.Errorf("witness key: %w", err)
+		}
+		if a.Witness, err = ledger.NewWitness(cfg.DB, ledger.WitnessConfig{Signer: ws, Logs: cfg.WitnessedLogs}); err != nil {
+			return err
+		}
+	}
 	a.PKI = pki.New(cfg.DB, a.Keys, pki.Config{BaseURL: cfg.PublicURL, RootOrg: org.DigitalOffice,
 		OnEvent: func(ctx context.Context, tx *store.Tx, e pki.Event) error {
 			typ := ledger.TypeCertIssued

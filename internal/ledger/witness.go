@@ -75,6 +75,15 @@ func NewWitness(db *store.DB, cfg WitnessConfig) (*Witness, error) {
 	return w, nil
 }
 
+// VerifierKey is the note verifier key of the witness's cosignatures, for the logs that submit
+// to it and the viewers who check them; "" if its signer does not tell.
+func (w *Witness) VerifierKey() string {
+	if vk, ok := w.signer.(interface{ VerifierKey() string }); ok {
+		return vk.VerifierKey()
+	}
+	return ""
+}
+
 // SizeConflictError says that the old size of an add-checkpoint request is not the size of the
 // checkpoint the witness last cosigned for that log (C2SP: 409 with the witness's size).
 type SizeConflictError struct {
