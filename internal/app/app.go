@@ -97,8 +97,8 @@ type App struct {
 	Ledger *ledger.Log
 	// Witness cosigns other nodes' checkpoints; nil when the node witnesses none.
 	Witness *ledger.Witness
-	Seals  *seal.Registry
-	Sign   *sign.Service
+	Seals   *seal.Registry
+	Sign    *sign.Service
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
