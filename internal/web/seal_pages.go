@@ -166,6 +166,10 @@ func (s *Site) newSealsPage(w http.ResponseWriter, r *http.Request, f form) (sea
 	if page.F.V("org") == "" {
 		page.F.Values.Set("org", p.OrgCode)
 	}
+	if r.Method == http.MethodGet {
+		// A fresh form offers the national algorithm; a form sent back keeps what was sent.
+		page.F.Values.Set("algorithm", string(keys.SM2))
+	}
 	if page.F.V("valid_from") == "" && page.F.V("valid_to") == "" {
 		today := civilDay(s.cfg.DB.Clock().Now())
 		page.F.Values.Set("valid_from", today.Format(time.DateOnly))

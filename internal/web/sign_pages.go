@@ -240,10 +240,12 @@ type verifyResult struct {
 	Status, StatusLabel, RevokedAt   string
 	Registered                       bool
 	RegisteredAt                     string
-	LedgerIndex                      *int64
-	Errors, Warnings                 []string
-	PDFSignatures                    int
-	PDFCoversWholeFile, PDF          bool
+	// LedgerIndex is the entry that logged the signature, when HasLedger.
+	LedgerIndex             int64
+	HasLedger               bool
+	Errors, Warnings        []string
+	PDFSignatures           int
+	PDFCoversWholeFile, PDF bool
 	// The checks in words: certificate valid then, document intact, signature genuine.
 	CertCheck, IntactCheck, GenuineCheck check
 }
@@ -331,7 +333,10 @@ func describeVerification(b basePage, name func(string) string, v sign.Verificat
 		CertIssuer: v.Signer.IssuerCommonName, Algorithm: v.Signer.Algorithm,
 		SignatureValid: v.SignatureValid, DocumentIntact: v.DocumentIntact, CertificateValid: v.CertificateValidAtSigning,
 		ChainTrusted: v.ChainTrusted, Status: v.Status, StatusLabel: b.T(msgKey("trust.verify.status.", v.Status)),
-		Registered: v.Registered, LedgerIndex: v.LedgerIndex}
+		Registered: v.Registered}
+	if v.LedgerIndex != nil {
+		res.LedgerIndex, res.HasLedger = *v.LedgerIndex, true
+	}
 	res.CertCheck = newCheck(b, v.CertificateValidAtSigning, "trust.verify.cert_valid_yes", "trust.verify.cert_valid_no")
 	res.IntactCheck = newCheck(b, v.DocumentIntact, "trust.verify.intact_yes", "trust.verify.intact_no")
 	res.GenuineCheck = newCheck(b, v.SignatureValid, "trust.verify.genuine_yes", "trust.verify.genuine_no")
@@ -354,7 +359,7 @@ func describeVerification(b basePage, name func(string) string, v sign.Verificat
 	case "timestamp":
 		res.TimeSource = b.T("trust.verify.time_timestamp")
 		res.Time = civil(v.Timestamp.Time)
-		res.TSA, res.TSASerial = v.Timestamp.TSA, v.Timestamp.Serial
+		res.TSA, res.TSASerial = commonName(v.Timestamp.TSA), v.Timestamp.Serial
 	case "signing_time":
 		res.TimeSource = b.T("trust.verify.time_signing")
 		res.Time = civil(v.SigningTime)
@@ -384,4 +389,22 @@ func describeVerification(b basePage, name func(string) string, v sign.Verificat
 		}
 	}
 	return res
+}
+
+// commonName is the common name of a distinguished name written "CN=…,O=…", or the whole name
+// when it does not start with one: people know an authority by its name.
+func commonName(dn string) string {
+	rest, ok := strings.CutPrefix(dn, "CN=")
+	if !ok {
+		return dn
+	}
+	for i := 0; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			i++
+		case ',', '+':
+			return rest[:i]
+		}
+	}
+	return rest
 }

@@ -206,10 +206,14 @@ func TestSignAndVerify(t *testing.T) {
 				if got := text(one(t, page, "#row-seal")); !strings.Contains(got, c.seal) || !strings.Contains(got, i18n.T(c.lang, "trust.status.active")) {
 					t.Errorf("seal row %q", got)
 				}
-				if got := text(one(t, page, "#row-time")); !strings.Contains(got, i18n.T(c.lang, "trust.verify.time_timestamp")) {
-					t.Errorf("time row %q, want a time-stamp", got)
+				if got := text(one(t, page, "#row-time")); !strings.Contains(got, i18n.T(c.lang, "trust.verify.time_timestamp")) ||
+					!strings.Contains(got, "福建省政务服务时间戳服务") || strings.Contains(got, "CN=") {
+					t.Errorf("time row %q, want a time-stamp by its authority's name", got)
 				}
-				one(t, page, `#row-registered a[href="/ledger/entries/`+strconv.FormatInt(idx, 10)+`"]`)
+				link := one(t, page, `#row-registered a[href="/ledger/entries/`+strconv.FormatInt(idx, 10)+`"]`)
+				if got, want := text(link), i18n.T(c.lang, "trust.verify.ledger_entry", idx); got != want {
+					t.Errorf("ledger link %q, want %q", got, want)
+				}
 				one(t, page, "#row-intact .check.ok")
 				e, err := s.a.Ledger.Entry(systemContext(), idx)
 				if err != nil || e.Type != "signature" || e.Org != market {
@@ -247,8 +251,14 @@ func TestSignAndVerify(t *testing.T) {
 		if !strings.Contains(row, scjSealer) || !strings.Contains(row, approvalName) {
 			t.Errorf("record %q", row)
 		}
-		if n := count(t, doc, `#records a[href^="/ledger/entries/"]`); n != 2 {
-			t.Errorf("%d links to the ledger, want 2", n)
+		links := queryAll(t, doc, `#records a[href^="/ledger/entries/"]`)
+		if len(links) != 2 {
+			t.Errorf("%d links to the ledger, want 2", len(links))
+		}
+		for _, a := range links {
+			if "/ledger/entries/"+strings.TrimPrefix(text(a), "#") != attrOr(a, "href") {
+				t.Errorf("ledger link %q to %q", text(a), attrOr(a, "href"))
+			}
 		}
 	})
 }
