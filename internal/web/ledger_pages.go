@@ -156,19 +156,19 @@ type notarisation struct {
 // readNotarisation reads the form as a stream, so that the file is hashed without being kept in
 // memory or on disk. A form sent without a file (urlencoded) is read as usual.
 func readNotarisation(r *http.Request) (notarisation, error) {
-	mr, err := r.MultipartReader()
-	if errors.Is(err, http.ErrNotMultipart) {
-		if err := parseForm(r); err != nil {
-			return notarisation{}, err
-		}
-		return notarisation{Digest: strings.TrimSpace(r.PostFormValue("digest")), Subject: r.PostFormValue("subject")}, nil
-	}
-	if err != nil {
-		return notarisation{}, errs.Wrapf(errs.Invalid, err, "error.invalid")
-	}
 	var n notarisation
 	var fileDigest string
-	for {
+	mr, err := r.MultipartReader()
+	switch {
+	case errors.Is(err, http.ErrNotMultipart):
+		if err := parseForm(r); err != nil {
+			return n, err
+		}
+		n.Digest, n.Subject = strings.TrimSpace(r.PostFormValue("digest")), r.PostFormValue("subject")
+	case err != nil:
+		return n, errs.Wrapf(errs.Invalid, err, "error.invalid")
+	}
+	for mr != nil {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break

@@ -315,3 +315,29 @@ func TestVerifyRefusesGarbage(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyRateLimited: verification is public and costs a signature check, so it is limited
+// per client as the other public forms are; reading the form is not.
+func TestVerifyRateLimited(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, storetest.Open(t, store.SQLite, storetest.Options{}), nil)
+	limited := false
+	for i := range 20 {
+		w := s.postMultipart("/verify", "", nil, []upload{{"document", "a.txt", approval}})
+		if w.Code == http.StatusTooManyRequests {
+			limited = true
+			if i < 3 {
+				t.Errorf("limited after only %d verifications", i)
+			}
+			if w.Header().Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+			break
+		}
+		wantStatus(t, "verification "+strconv.Itoa(i), w, http.StatusBadRequest)
+	}
+	if !limited {
+		t.Error("20 verifications in a row were not limited")
+	}
+	wantStatus(t, "the form", s.get("/verify", ""), http.StatusOK)
+}
