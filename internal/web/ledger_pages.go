@@ -260,6 +260,7 @@ func (s *Site) ledgerNotarise(w http.ResponseWriter, r *http.Request) error {
 			return perr
 		}
 		page.F.fail(page.Lang, err, nil)
+		page.basePage.rebase("/ledger")
 		return s.render(w, status, "trust/ledger", page)
 	}
 	seeOther(w, r, entryPath(receipt.Entry.Index)+"?notarised=1")

@@ -187,6 +187,7 @@ func TestNotarise(t *testing.T) {
 				if got := s.auditSince(before); len(got) != 0 {
 					t.Errorf("refused notarisation changed something: %v", got)
 				}
+				one(t, doc, `a[hreflang="en"][href="/ledger?lang=en"]`)
 			})
 		}
 

@@ -178,6 +178,19 @@ func (s *Site) newSealsPage(w http.ResponseWriter, r *http.Request, f form) (sea
 	return page, nil
 }
 
+// rebase points the page's language links, large-type switch and navigation at path: a form
+// posted to an address of its own (/seals/{id}/approve) is sent back on the page it belongs
+// to, which a link can show again.
+func (b *basePage) rebase(path string) {
+	b.Path = path
+	for i := range b.Langs {
+		b.Langs[i].Href = path + "?" + url.Values{"lang": {string(b.Langs[i].Lang)}}.Encode()
+	}
+	for i := range b.Nav {
+		b.Nav[i].Current = b.Nav[i].Href == path
+	}
+}
+
 // civilDay is the start of t's day in China time.
 func civilDay(t time.Time) time.Time {
 	y, m, d := t.In(chinaTime).Date()
@@ -473,6 +486,7 @@ func (s *Site) sealDecided(w http.ResponseWriter, r *http.Request, action, done 
 		return perr
 	}
 	page.Action, page.F = action, newForm(r, fields...)
+	page.basePage.rebase(sealPath(r.PathValue("id")))
 	page.F.fail(page.Lang, err, nil)
 	return s.render(w, status, "trust/seal", page)
 }

@@ -441,6 +441,10 @@ func TestSealTwoPersonRule(t *testing.T) {
 		if got := alertText(t, parse(t, w)); got != i18n.T(lang, "error.seal_same_person") {
 			t.Errorf("alert %q, want the two-person rule", got)
 		}
+		// The page sent back switches language and type size on the seal's own page.
+		doc = parse(t, w)
+		one(t, doc, `a[hreflang="zh-Hant"][href="`+path+`?lang=zh-Hant"]`)
+		one(t, doc, `form[action="/prefs/large-type"] input[name="back"][value="`+path+`"]`)
 		w = s.post(path+"/reject", scjBoth, url.Values{"reason": {"算了"}})
 		wantStatus(t, "self-rejection", w, http.StatusForbidden)
 		if got := s.auditSince(before); len(got) != 0 {
