@@ -90,9 +90,8 @@ func (s *Site) newSignPage(w http.ResponseWriter, r *http.Request, f form) (sign
 		}
 		page.Seals = append(page.Seals, v)
 	}
-	// One seal with one format needs no choice; else the first is chosen until the person
-	// chooses another.
-	if page.F.V("use") == "" && len(page.Seals) > 0 {
+	// A fresh form has the first seal's first format chosen; a form sent back keeps the choice.
+	if r.Method == http.MethodGet && len(page.Seals) > 0 {
 		page.F.Values.Set("use", page.Seals[0].Formats[0].Value)
 	}
 	return page, nil
