@@ -142,7 +142,7 @@ func (a *API) installSignatures(srv *httpserver.Server) {
 			jsonType: map[string]any{"schema": obj(map[string]any{"document": str("base64"), "signature": str("base64; none for a PDF")}, "document")},
 		},
 		Response: ref("Verification")},
-		h.verify, httpserver.MaxBody(maxVerifyBody), httpserver.RateLimit(httpserver.ClassPublic), httpserver.OwnAuthentication())
+		h.verify, httpserver.MaxBody(maxVerifyBody), httpserver.RateLimit(httpserver.ClassVerify), httpserver.OwnAuthentication())
 }
 
 // signedView is a signature made, as JSON.

@@ -481,15 +481,16 @@ func TestSigningRefusals(t *testing.T) {
 	}
 }
 
-// TestVerificationsArePublicClass: verification is rate limited as pages are, not as the API,
-// and reads no credentials — a read-only token or a stale session does not stop it.
-func TestVerificationsArePublicClass(t *testing.T) {
+// TestVerificationsHaveTheirOwnClass: verification is rate limited in its own class (public,
+// but costly), not as the API, and reads no credentials — a read-only token or a stale session
+// does not stop it.
+func TestVerificationsHaveTheirOwnClass(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t, store.SQLite, storetest.Options{})
 	high := httpserver.Limit{PerSecond: 1e6, Burst: 1e6}
 	a, err := app.New(context.Background(), app.Config{DB: db, Demo: true, Version: "test", Logger: slog.New(slog.DiscardHandler),
 		RateLimits: map[string]httpserver.Limit{httpserver.ClassAPI: high, httpserver.ClassLogin: high,
-			httpserver.ClassPublic: {PerSecond: 0.001, Burst: 2}}})
+			httpserver.ClassPublic: high, httpserver.ClassVerify: {PerSecond: 0.001, Burst: 2}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,9 @@ const (
 	ClassLogin  = "login"  // sign-in, password reset, verification codes: slow by design
 	ClassAPI    = "api"    // the JSON API
 	ClassPublic = "public" // pages and static files
+	// ClassVerify: public uploads that cost real work — verifying a signature over a document
+	// of up to 20 MB — kept apart from sign-in so that checking documents never delays a login.
+	ClassVerify = "verify"
 )
 
 // DefaultRateLimits returns the default limits per client IP of each class.
@@ -55,6 +58,7 @@ func DefaultRateLimits() map[string]Limit {
 		ClassLogin:  {PerSecond: 5.0 / 60, Burst: 5},
 		ClassAPI:    {PerSecond: 20, Burst: 40},
 		ClassPublic: {PerSecond: 50, Burst: 100},
+		ClassVerify: {PerSecond: 1, Burst: 20},
 	}
 }
 

@@ -548,10 +548,13 @@ func (s *Site) sealRevocation(w http.ResponseWriter, r *http.Request) error {
 	return s.sealDecided(w, r, "revocation", done, err)
 }
 
-// sealImage serves a seal's picture to anyone: it is on every document the seal signs. A seal's
-// picture never changes, so browsers and proxies may keep it.
+// sealImage serves a seal's picture: to anyone once the seal was in use (it is on every document
+// the seal signs), and a pending request's only to the officials who may see it. A picture never
+// changes, so browsers and proxies may keep a public one; one served to a signed-in official
+// may be a pending seal's, so only the browser keeps it.
 func (s *Site) sealImage(w http.ResponseWriter, r *http.Request) error {
-	img, err := s.cfg.Seals.Image(r.Context(), r.PathValue("id"))
+	p := principal.From(r.Context())
+	img, err := s.cfg.Seals.ImageFor(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -561,6 +564,9 @@ func (s *Site) sealImage(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "image/png")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "public, max-age=86400")
+	if p.Authenticated() {
+		h.Set("Cache-Control", "private, max-age=300")
+	}
 	h.Set("ETag", etag)
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		w.WriteHeader(http.StatusNotModified)

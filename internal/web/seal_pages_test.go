@@ -398,9 +398,11 @@ func TestSealRequestForm(t *testing.T) {
 		if h := sl.ValidTo.In(time.FixedZone("CST", 8*3600)); h.Hour() != 0 || h.Minute() != 0 {
 			t.Errorf("valid to %v, want midnight China time", h)
 		}
-		if got := s.get("/seals/"+id+"/image.png", "").Body.Bytes(); !bytes.Equal(got, img) {
+		if got := s.get("/seals/"+id+"/image.png", scjAdmin).Body.Bytes(); !bytes.Equal(got, img) {
 			t.Error("the uploaded picture is not the seal's")
 		}
+		// A pending seal's picture is for its officials, not for anyone.
+		wantStatus(t, "pending picture to anyone", s.get("/seals/"+id+"/image.png", ""), http.StatusNotFound)
 		doc := parse(t, s.get(w.Header().Get("Location"), scjAdmin))
 		if got := text(one(t, doc, "#done")); got != i18n.T(lang, "trust.seal.done_requested") {
 			t.Errorf("notice %q", got)

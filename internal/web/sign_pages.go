@@ -31,7 +31,7 @@ func (s *Site) installSign(srv *httpserver.Server) {
 	srv.Handle("GET /verify", s.verifyForm)
 	// Verification is public and costs the server a signature check per upload: it is in the
 	// slow class of the other public forms.
-	srv.Handle("POST /verify", s.verifyPost, httpserver.RateLimit(httpserver.ClassLogin),
+	srv.Handle("POST /verify", s.verifyPost, httpserver.RateLimit(httpserver.ClassVerify),
 		httpserver.MaxBody(2*sign.MaxDocument+(1<<20)))
 }
 

@@ -58,7 +58,7 @@ type site struct {
 
 var highLimits = map[string]httpserver.Limit{
 	httpserver.ClassAPI: {PerSecond: 1e6, Burst: 1e6}, httpserver.ClassLogin: {PerSecond: 1e6, Burst: 1e6},
-	httpserver.ClassPublic: {PerSecond: 1e6, Burst: 1e6},
+	httpserver.ClassPublic: {PerSecond: 1e6, Burst: 1e6}, httpserver.ClassVerify: {PerSecond: 1e6, Burst: 1e6},
 }
 
 // newSite assembles the platform with demo data and a resident account; limits nil keeps the
