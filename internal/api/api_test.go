@@ -430,7 +430,7 @@ func newApp(t testing.TB, db *store.DB) *app.App {
 	a, err := app.New(context.Background(), app.Config{
 		DB: db, Demo: true, Version: "test",
 		Logger:     slog.New(slog.DiscardHandler),
-		RateLimits: map[string]httpserver.Limit{httpserver.ClassAPI: high, httpserver.ClassLogin: high, httpserver.ClassPublic: high},
+		RateLimits: map[string]httpserver.Limit{httpserver.ClassAPI: high, httpserver.ClassLogin: high, httpserver.ClassPublic: high, httpserver.ClassVerify: high},
 	})
 	if err != nil {
 		t.Fatal(err)

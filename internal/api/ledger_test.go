@@ -80,7 +80,7 @@ func newLedgerNode(t testing.TB, db *store.DB, origin string, peers []ledger.Wit
 	high := httpserver.Limit{PerSecond: 1e6, Burst: 1e6}
 	srv, err := httpserver.New(httpserver.Config{
 		Logger:     slog.New(slog.DiscardHandler),
-		RateLimits: map[string]httpserver.Limit{httpserver.ClassAPI: high, httpserver.ClassLogin: high, httpserver.ClassPublic: high},
+		RateLimits: map[string]httpserver.Limit{httpserver.ClassAPI: high, httpserver.ClassLogin: high, httpserver.ClassPublic: high, httpserver.ClassVerify: high},
 		Authenticate: func(r *http.Request) (principal.Principal, error) {
 			if p, ok := testPrincipals[r.Header.Get("X-Test-As")]; ok {
 				return p, nil

@@ -119,7 +119,7 @@ func newAuthzPlatform(t *testing.T, db *store.DB, limits map[string]httpserver.L
 }
 
 func unlimited() map[string]httpserver.Limit {
-	return map[string]httpserver.Limit{httpserver.ClassAPI: {}, httpserver.ClassLogin: {}, httpserver.ClassPublic: {}}
+	return map[string]httpserver.Limit{httpserver.ClassAPI: {}, httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassVerify: {}}
 }
 
 // eachPlatform runs fn on the demo platform over SQLite and PostgreSQL, each with a fake clock

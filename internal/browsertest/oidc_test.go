@@ -54,7 +54,7 @@ func startSSOSite(t *testing.T) *ssoSite {
 	s := &ssoSite{URL: "http://" + hs.Listener.Addr().String()}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(ctx, app.Config{DB: db, Demo: true, Logger: logger, PublicURL: s.URL, RateLimits: map[string]httpserver.Limit{
-		httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassAPI: {},
+		httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassAPI: {}, httpserver.ClassVerify: {},
 	}})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)

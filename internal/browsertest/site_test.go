@@ -46,7 +46,7 @@ func startSite(t *testing.T) *site {
 	db := storetest.Open(t, store.SQLite, storetest.Options{Clock: clock.Real{}})
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(ctx, app.Config{DB: db, Demo: true, Logger: logger, RateLimits: map[string]httpserver.Limit{
-		httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassAPI: {},
+		httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassAPI: {}, httpserver.ClassVerify: {},
 	}})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
