@@ -207,19 +207,28 @@ func queryInt(r *http.Request, name string, def int64) (int64, bool, error) {
 	return n, true, nil
 }
 
+// pageOf reads the from and limit query parameters of a listing (0 and 100 when omitted).
+func pageOf(r *http.Request) (from int64, limit int, err error) {
+	from, _, err = queryInt(r, "from", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, _, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return 0, 0, err
+	}
+	if n < 1 || n > ledger.MaxPage {
+		return 0, 0, errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(n, 10))
+	}
+	return from, int(n), nil
+}
+
 func (h ledgerAPI) entries(w http.ResponseWriter, r *http.Request) error {
-	from, _, err := queryInt(r, "from", 0)
+	from, limit, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	limit, _, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return err
-	}
-	if limit < 1 || limit > ledger.MaxPage {
-		return errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(limit, 10))
-	}
-	recs, err := h.log.Records(r.Context(), from, int(limit))
+	recs, err := h.log.Records(r.Context(), from, limit)
 	if err != nil {
 		return err
 	}
@@ -329,18 +338,11 @@ func (h ledgerAPI) consistency(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h ledgerAPI) checkpoints(w http.ResponseWriter, r *http.Request) error {
-	from, _, err := queryInt(r, "from", 0)
+	from, limit, err := pageOf(r)
 	if err != nil {
 		return err
 	}
-	limit, _, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return err
-	}
-	if limit < 1 || limit > ledger.MaxPage {
-		return errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(limit, 10))
-	}
-	cps, err := h.log.Checkpoints(r.Context(), from, int(limit))
+	cps, err := h.log.Checkpoints(r.Context(), from, limit)
 	if err != nil {
 		return err
 	}
