@@ -476,3 +476,37 @@ func TestMasterKeyFiles(t *testing.T) {
 		t.Fatalf("dev key file %q %v", dev, err)
 	}
 }
+
+// TestRetirementReachesOtherNodes: a key retired through one node stops signing on another node
+// that already had it open, once that node refreshes (every flush interval in Run).
+func TestRetirementReachesOtherNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		nodeA, m := setup(t, db, keys.SM4GCM)
+		nodeB, err := keys.New(db, m, keys.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := nodeA.Create(ctxAs(deptAdmin), deptAdmin, "fj-market-regulation", "signer", keys.ECDSAP256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := nodeB.Signer(context.Background(), k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signAndVerify(t, open, []byte("before"))
+		if err := nodeA.Retire(ctxAs(deptAdmin), deptAdmin, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := nodeB.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		d := sha256.Sum256([]byte("after"))
+		if _, err := open.Sign(nil, d[:], crypto.SHA256); errs.KindOf(err) != errs.Conflict {
+			t.Fatalf("node B still signs with a key node A retired: %v", err)
+		}
+		if _, err := nodeB.Signer(context.Background(), k.ID); errs.KindOf(err) != errs.Conflict {
+			t.Fatalf("node B opens a retired key: %v", err)
+		}
+	})
+}

@@ -31,6 +31,9 @@ type Signer struct {
 	inner  crypto.Signer
 	uses   atomic.Int64
 	closed atomic.Bool
+	// retireAt is when a retiring key stops signing; another node's rotation sets it
+	// (Refresh), so it is read and written atomically.
+	retireAt atomic.Pointer[time.Time]
 }
 
 // Key describes the key this signer uses.
@@ -49,7 +52,7 @@ func (sg *Signer) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]by
 	if sg.closed.Load() {
 		return nil, errs.E(errs.Conflict, "error.keys_retired", sg.key.ID)
 	}
-	if sg.key.RetireAt != nil && sg.svc.clock.Now().After(*sg.key.RetireAt) {
+	if at := sg.retireAt.Load(); at != nil && sg.svc.clock.Now().After(*at) {
 		return nil, errs.E(errs.Conflict, "error.keys_retired", sg.key.ID)
 	}
 	if r == nil {
@@ -96,6 +99,7 @@ func (s *Service) Signer(ctx context.Context, id string) (*Signer, error) {
 		return nil, err
 	}
 	sg = &Signer{svc: s, key: k, inner: inner}
+	sg.retireAt.Store(k.RetireAt)
 	s.mu.Lock()
 	if prev, ok := s.signers[id]; ok {
 		sg = prev
@@ -171,8 +175,45 @@ func (s *Service) Flush(ctx context.Context) error {
 	return err
 }
 
-// Run flushes use counts every interval and retires keys whose overlap ended, until ctx ends;
-// then it flushes once more.
+// Refresh reads the status of the keys this process has open, so that a key another node
+// rotated or retired stops signing here too: a retired one is closed, a retiring one gets its
+// end of overlap.
+func (s *Service) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	ids := make([]any, 0, len(s.signers))
+	for id := range s.signers {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ID       string     `db:"id"`
+		Status   Status     `db:"status"`
+		RetireAt *time.Time `db:"retire_at"`
+	}
+	if err := s.db.Select(ctx, &rows, `SELECT id, status, retire_at FROM signing_keys WHERE id IN (`+
+		store.Placeholders(len(ids))+`)`, ids...); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		switch r.Status {
+		case Retired:
+			s.forget(r.ID)
+		case Retiring:
+			s.mu.Lock()
+			if sg, ok := s.signers[r.ID]; ok {
+				sg.retireAt.Store(r.RetireAt)
+			}
+			s.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// Run flushes use counts every interval, follows other nodes' rotations (Refresh) and retires
+// keys whose overlap ended, until ctx ends; then it flushes once more.
 func (s *Service) Run(ctx context.Context, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -186,6 +227,9 @@ func (s *Service) Run(ctx context.Context, interval time.Duration, logger *slog.
 		case <-t.C:
 			if err := s.Flush(ctx); err != nil {
 				logger.Error("keys: flush use counts", "err", err)
+			}
+			if err := s.Refresh(ctx); err != nil {
+				logger.Error("keys: refresh the status of open keys", "err", err)
 			}
 			if _, err := s.RetireDue(ctx); err != nil {
 				logger.Error("keys: retire keys past their overlap", "err", err)
