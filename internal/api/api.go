@@ -14,12 +14,17 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
+	"github.com/yiwang-platform/yiwang/internal/cases"
+	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/notify"
+	"github.com/yiwang-platform/yiwang/internal/payments"
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
+	"github.com/yiwang-platform/yiwang/internal/ratings"
 	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -44,9 +49,16 @@ type Config struct {
 	Witness *ledger.Witness
 	// Seals serves the seal registry under /api/v1/seals, and Sign signing and verification at
 	// /api/v1/signatures and /api/v1/verifications; nil installs none of those routes.
-	Seals   *seal.Registry
-	Sign    *sign.Service
-	Version string
+	Seals *seal.Registry
+	Sign  *sign.Service
+	// The service hall: catalogue, cases, payments (and the sandbox acquirer's callbacks),
+	// ratings and the inbox; nil installs none of their routes.
+	Catalog  *catalog.Service
+	Cases    *cases.Service
+	Payments *payments.Service
+	Ratings  *ratings.Service
+	Inbox    *notify.Service
+	Version  string
 }
 
 // API is the JSON API.
@@ -73,6 +85,11 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installLedger(srv)
 	a.installSeals(srv)
 	a.installSignatures(srv)
+	a.installCatalog(srv)
+	a.installCases(srv)
+	a.installPayments(srv)
+	a.installRatings(srv)
+	a.installInbox(srv)
 }
 
 // route registers one documented operation.

@@ -19,12 +19,14 @@ var layers = map[string]int{
 	// 1 — platform: storage, audit, events, calendar, files, HTTP foundation, organisations.
 	"internal/store": 1, "internal/store/storetest": 1, "internal/audit": 1, "internal/events": 1,
 	"internal/blob": 1, "internal/calendar": 1, "internal/httpserver": 1, "internal/org": 1,
+	"internal/search": 1, "internal/formschema": 1, "internal/notify": 1,
 	// 2 — trust services: keys and certificates, time-stamping, the ledger, seals and signatures.
 	// Domains sign and log through them; they may use each other (signing needs keys and seals).
 	"internal/keys": 2, "internal/pki": 2, "internal/tsa": 2, "internal/ledger": 2,
 	"internal/ses": 2, "internal/seal": 2, "internal/sign": 2, "internal/sealimage": 2,
 	// 3 — domains: each owns its tables and rules; they never import each other.
 	"internal/identity": 3, "internal/plan": 3, "internal/apps": 3,
+	"internal/catalog": 3, "internal/cases": 3, "internal/payments": 3, "internal/ratings": 3,
 	// 4 — adapters: pages and JSON API over the domains.
 	"internal/web": 4, "internal/api": 4, "internal/oidc": 4,
 	// 5 — wiring, demo data and whole-platform tests.

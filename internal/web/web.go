@@ -17,15 +17,20 @@ import (
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/apps"
+	"github.com/yiwang-platform/yiwang/internal/cases"
+	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/payments"
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/ratings"
 	"github.com/yiwang-platform/yiwang/internal/requestid"
 	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/sign"
@@ -53,7 +58,14 @@ type Config struct {
 	Sign   *sign.Service
 	Ledger *ledger.Log
 	PKI    *pki.Service
-	Logger *slog.Logger
+	// The service hall: the catalogue of service items and bundles, cases, payments, ratings and
+	// each person's inbox; without them their pages are not installed.
+	Catalog  *catalog.Service
+	Cases    *cases.Service
+	Payments *payments.Service
+	Ratings  *ratings.Service
+	Inbox    *notify.Service
+	Logger   *slog.Logger
 	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
 	Secure bool
 	// Demo shows the demo-account hint on the login page.
@@ -73,6 +85,15 @@ var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "pla
 	"identity/tokens", "identity/enterprises", "identity/window", "identity/officials", "oidc/consent", "oidc/consents",
 	"apps/launcher", "apps/list", "apps/form", "apps/secret", "orgs/admin",
 	"trust/seals", "trust/seal", "trust/sign", "trust/verify", "trust/ledger", "trust/entry"}
+
+// allPageNames is pageNames and each module's own list (declared in its <module>_pages.go).
+func allPageNames() []string {
+	out := append([]string(nil), pageNames...)
+	for _, l := range [][]string{catalogPageNames, casesPageNames, paymentsPageNames, ratingsPageNames, inboxPageNames} {
+		out = append(out, l...)
+	}
+	return out
+}
 
 // New parses every template and returns the site.
 func New(cfg Config) (*Site, error) {
@@ -97,7 +118,7 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: base template: %w", err)
 	}
-	for _, name := range pageNames {
+	for _, name := range allPageNames() {
 		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -137,6 +158,11 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installSeals(srv)
 	s.installSign(srv)
 	s.installLedger(srv)
+	s.installCatalog(srv)
+	s.installCases(srv)
+	s.installPayments(srv)
+	s.installRatings(srv)
+	s.installInbox(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -213,6 +239,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	nav := []struct{ href, key string }{
 		{"/", "nav.home"}, {"/plan", "nav.plan"}, {"/plan/dashboard", "nav.dashboard"}, {"/plan/worklist", "nav.worklist"},
 	}
+	nav = append(nav, s.hallNav(b.Principal)...)
 	appsForAll, appsAdmin := s.appsNav(b.Principal)
 	nav = append(nav, appsForAll...)
 	nav = append(nav, s.trustNav(b.Principal)...)

@@ -1,0 +1,5 @@
+package api
+
+import "github.com/yiwang-platform/yiwang/internal/httpserver"
+
+func (a *API) installPayments(srv *httpserver.Server) {}
