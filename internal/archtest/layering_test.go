@@ -29,6 +29,7 @@ var layers = map[string]int{
 	"internal/catalog": 3, "internal/cases": 3, "internal/payments": 3, "internal/ratings": 3,
 	// 4 — adapters: pages and JSON API over the domains.
 	"internal/web": 4, "internal/api": 4, "internal/oidc": 4,
+	"internal/acquirer": 4,
 	// 5 — wiring, demo data and whole-platform tests.
 	"internal/app": 5, "internal/demo": 5, "internal/browsertest": 5, "internal/archtest": 5,
 	"cmd/yiwang": 6,
