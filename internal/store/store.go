@@ -51,6 +51,8 @@ type DB struct {
 	where   string
 	// onCommit hooks run after every committed transaction (the event dispatcher's wake-up).
 	onCommit atomic.Pointer[[]func()]
+	// group is TransactGrouped's queue of callers (group.go).
+	group grouper
 }
 
 // OnCommit registers fn to run after every committed transaction; fn must be quick and must not
@@ -206,6 +208,8 @@ type Tx struct {
 	tx  *sqlx.Tx
 	db  *DB
 	Now time.Time
+	// batch is the context of a grouped transaction's statements (see TransactGrouped).
+	batch context.Context
 }
 
 // Dialect reports the engine the transaction runs on.
@@ -213,24 +217,24 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement. Unique and foreign-key violations come back as errs.Conflict.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), normalize(args)...)
+	res, err := tx.tx.ExecContext(tx.stmtContext(ctx), tx.tx.Rebind(query), normalize(args)...)
 	return res, classify(err)
 }
 
 // Get reads one row into dest. Returns errs.NotFound if there is none.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(tx.tx.GetContext(ctx, dest, tx.tx.Rebind(query), normalize(args)...))
+	return classify(tx.tx.GetContext(tx.stmtContext(ctx), dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // Select reads rows into dest (a pointer to a slice).
 func (tx *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(tx.tx.SelectContext(ctx, dest, tx.tx.Rebind(query), normalize(args)...))
+	return classify(tx.tx.SelectContext(tx.stmtContext(ctx), dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.
 func (tx *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(query), normalize(args)...).Scan(&id)
+	err := tx.tx.QueryRowxContext(tx.stmtContext(ctx), tx.tx.Rebind(query), normalize(args)...).Scan(&id)
 	return id, classify(err)
 }
 
