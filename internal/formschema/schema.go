@@ -132,7 +132,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 const draft2020 = "https://json-schema.org/draft/2020-12/schema"
 
 var (
-	topKeywords = []string{"$schema", "type", "properties", "required", "additionalProperties", "x-title", "x-help"}
+	topKeywords  = []string{"$schema", "type", "properties", "required", "additionalProperties", "x-title", "x-help"}
 	propKeywords = []string{"type", "enum", "format", "minLength", "maxLength", "minimum", "maximum", "pattern",
 		"items", "x-title", "x-help", "x-enum-labels", "x-widget", "x-order"}
 )

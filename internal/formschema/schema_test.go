@@ -92,7 +92,7 @@ func TestFields(t *testing.T) {
 				{"canteen", Text{"canteen", "canteen", "canteen"}},
 			}, Widget: WidgetRadio, Order: 9}},
 		{"items", Field{Name: "items", Type: TypeArray, Title: Text{"经营项目", "經營項目", "Food served"},
-			Enum: []Option{{"hot", Text{"hot", "hot", "hot"}}, {"cold", Text{"cold", "cold", "cold"}}, {"drinks", Text{"drinks", "drinks", "drinks"}}},
+			Enum:   []Option{{"hot", Text{"hot", "hot", "hot"}}, {"cold", Text{"cold", "cold", "cold"}}, {"drinks", Text{"drinks", "drinks", "drinks"}}},
 			Widget: WidgetCheckbox, Order: 10}},
 		{"email", Field{Name: "email", Type: TypeString, Title: Text{"email", "email", "email"}, Format: FormatEmail, Widget: WidgetText, Order: 11}},
 		{"opening", Field{Name: "opening", Type: TypeString, Title: Text{"拟开业日期", "擬開業日期", "Planned opening"}, Format: FormatDate, Widget: WidgetDate, Order: 6}},
