@@ -322,25 +322,25 @@ func (c Case) IsBundle() bool { return c.ItemCode == "" && c.BundleCode != "" }
 
 // Summary is a case in a list.
 type Summary struct {
-	ID           string    `json:"id"`
-	Number       string    `json:"number,omitempty"`
-	ParentID     string    `json:"parent_id,omitempty"`
-	BundleCode   string    `json:"bundle_code,omitempty"`
-	ItemCode     string    `json:"item_code,omitempty"`
-	NameHans     string    `json:"name_hans"`
-	NameHant     string    `json:"name_hant"`
-	NameEn       string    `json:"name_en"`
-	HandlingOrg  string    `json:"handling_org"`
-	ReceivingOrg string    `json:"receiving_org,omitempty"`
-	Channel      Channel   `json:"channel"`
-	Applicant    Applicant `json:"applicant"` // Name masked
-	Status       Status    `json:"status"`
-	Outcome      Outcome   `json:"outcome,omitempty"`
-	Clock        Clock     `json:"clock"`
-	NextStep     Step      `json:"next_step,omitempty"`
-	NextParty    string    `json:"next_party,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string     `json:"id"`
+	Number       string     `json:"number,omitempty"`
+	ParentID     string     `json:"parent_id,omitempty"`
+	BundleCode   string     `json:"bundle_code,omitempty"`
+	ItemCode     string     `json:"item_code,omitempty"`
+	NameHans     string     `json:"name_hans"`
+	NameHant     string     `json:"name_hant"`
+	NameEn       string     `json:"name_en"`
+	HandlingOrg  string     `json:"handling_org"`
+	ReceivingOrg string     `json:"receiving_org,omitempty"`
+	Channel      Channel    `json:"channel"`
+	Applicant    Applicant  `json:"applicant"` // Name masked
+	Status       Status     `json:"status"`
+	Outcome      Outcome    `json:"outcome,omitempty"`
+	Clock        Clock      `json:"clock"`
+	NextStep     Step       `json:"next_step,omitempty"`
+	NextParty    string     `json:"next_party,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 	SubmittedAt  *time.Time `json:"submitted_at,omitempty"`
 }
 
