@@ -82,7 +82,9 @@ const taskFrom = ` FROM rating_tasks t JOIN ratings r ON r.id = t.rating_id`
 func (t Task) Late(now time.Time) bool { return !t.Status.Done() && !now.Before(t.DueAt) }
 
 // OnTime reports whether the task was closed by its deadline.
-func (t Task) OnTime() bool { return t.Status == TaskClosed && t.ClosedAt != nil && t.ClosedAt.Before(t.DueAt) }
+func (t Task) OnTime() bool {
+	return t.Status == TaskClosed && t.ClosedAt != nil && t.ClosedAt.Before(t.DueAt)
+}
 
 // CallBack is one call made to the person about their bad rating.
 type CallBack struct {
