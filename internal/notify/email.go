@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 )
@@ -158,7 +159,7 @@ func (s *EmailSender) compose(d Delivery) []byte {
 	header("From", (&mail.Address{Name: i18n.T(d.Lang, "site.name"), Address: s.o.From}).String())
 	header("To", d.To.Email)
 	header("Subject", mime.BEncoding.Encode("UTF-8", oneLine(subject)))
-	header("Date", d.CreatedAt.Format(time.RFC1123Z))
+	header("Date", d.CreatedAt.In(clock.China).Format(time.RFC1123Z))
 	header("Message-ID", fmt.Sprintf("<notify-%d@%s>", d.MessageID, s.fromDomain()))
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=UTF-8")
