@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -76,7 +77,8 @@ func (r *groupReq) wake() {
 // (or panics) only its own work is rolled back and only its caller gets the error (or the
 // panic, re-raised on its goroutine); the others' work still commits. A commit that fails with
 // a serialisation failure, deadlock or SQLITE_BUSY runs the whole batch again with a new
-// tx.Now, as Transact does, so fn must have no effects outside tx and may run more than once.
+// tx.Now, as Transact does, so fn must have no effects outside tx and may run more than once:
+// a batch first runs without savepoints, and runs again with them when one of its members fails.
 //
 // All fns of a batch see the same tx.Now and run one after another on the leader's goroutine,
 // in arrival order, at PostgreSQL's SERIALIZABLE isolation like Transact. The statements run
@@ -176,6 +178,10 @@ func (db *DB) lead(batch []*groupReq) {
 	// The batch is everyone's: no member's cancellation may end it.
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
+	// Members rarely fail, so the batch first runs without savepoints (two round trips fewer per
+	// member); if one fails, the batch runs again with them, and then each member's own outcome
+	// is final. One member alone needs none: its failure rolls back nothing of anyone else's.
+	savepoints := len(batch) == 1
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -188,7 +194,12 @@ func (db *DB) lead(batch []*groupReq) {
 		for _, r := range batch {
 			r.err, r.panicked, r.didPanic = nil, nil, false
 		}
-		err = db.groupOnce(ctx, batch)
+		err = db.groupOnce(ctx, batch, savepoints)
+		if errors.Is(err, errMemberFailed) {
+			savepoints = true
+			attempt-- // not a retry: the batch has not run its members' way yet
+			continue
+		}
 		if err == nil || !retryable(err) {
 			break
 		}
@@ -207,10 +218,15 @@ func (db *DB) lead(batch []*groupReq) {
 	db.group.mu.Unlock()
 }
 
+// errMemberFailed says that a member failed in a batch run without savepoints: the
+// transaction was rolled back, and the batch must run again with them.
+var errMemberFailed = errors.New("store: a grouped member failed without a savepoint")
+
 // groupOnce runs the batch's fns in one transaction and commits it. It returns an error when
 // the transaction as a whole failed (so that nothing of the batch committed); a member's own
-// failure is left in its err.
-func (db *DB) groupOnce(ctx context.Context, batch []*groupReq) error {
+// failure is left in its err. Without savepoints (and more than one member), a member's failure
+// rolls everything back and returns errMemberFailed.
+func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool) error {
 	opts := &sql.TxOptions{}
 	if db.dialect == Postgres {
 		opts.Isolation = sql.LevelSerializable
@@ -220,15 +236,15 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq) error {
 		return classify(err)
 	}
 	tx := &Tx{tx: stx, db: db, Now: db.clock.Now().UTC().Truncate(time.Microsecond), batch: ctx}
-	// One member needs no savepoint: its failure rolls the transaction back.
 	alone := len(batch) == 1
+	useSavepoints := savepoints && !alone
 	committing := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = errs.Wrapf(errs.Unavailable, err, "error.unavailable")
 			continue
 		}
-		if !alone {
+		if useSavepoints {
 			if _, err := stx.ExecContext(ctx, "SAVEPOINT grouped"); err != nil {
 				_ = stx.Rollback()
 				return classify(err)
@@ -237,7 +253,7 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq) error {
 		ferr := runMember(r, tx)
 		if ferr == nil {
 			committing++
-			if !alone {
+			if useSavepoints {
 				if _, err := stx.ExecContext(ctx, "RELEASE SAVEPOINT grouped"); err != nil {
 					_ = stx.Rollback()
 					return classify(err)
@@ -253,6 +269,10 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq) error {
 		r.err = ferr
 		if alone {
 			break
+		}
+		if !useSavepoints {
+			_ = stx.Rollback()
+			return errMemberFailed
 		}
 		if _, err := stx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT grouped"); err != nil {
 			_ = stx.Rollback()
