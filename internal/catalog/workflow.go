@@ -1,0 +1,307 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yiwang-platform/yiwang/internal/audit"
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/events"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+// SaveItem saves in as the draft of its item: the first version of a new item, the open draft
+// edited in place, or a new version after a published or returned one. Only the administrators
+// of the item's organisation may; a version waiting for review cannot be changed (errs.Conflict).
+// Every element is checked first; the first problem is errs.Invalid naming its field.
+func (s *Service) SaveItem(ctx context.Context, p principal.Principal, in Item) (_ Item, err error) {
+	defer errs.Wrap(&err, "catalog.SaveItem(%s)", in.Code)
+	if !MayEdit(p, strings.TrimSpace(in.Org)) {
+		return Item{}, errs.E(errs.Forbidden, "catalog.error.edit_forbidden")
+	}
+	if err := s.checkItem(ctx, &in); err != nil {
+		return Item{}, err
+	}
+	rev, err := s.saveDraft(ctx, p, KindItem, in.Code, in.Org, [3]string{in.NameHans, in.NameHant, in.NameEn}, in, nil)
+	if err != nil {
+		return Item{}, err
+	}
+	in.Version, in.Status = rev.Version, rev.Status
+	return in, nil
+}
+
+// SaveBundle saves in as the draft of its bundle, as SaveItem does for items. Its items must be
+// items of the catalogue (published or not yet).
+func (s *Service) SaveBundle(ctx context.Context, p principal.Principal, in Bundle) (_ Bundle, err error) {
+	defer errs.Wrap(&err, "catalog.SaveBundle(%s)", in.Code)
+	if !MayEdit(p, strings.TrimSpace(in.Org)) {
+		return Bundle{}, errs.E(errs.Forbidden, "catalog.error.edit_forbidden")
+	}
+	if err := s.checkBundle(ctx, &in); err != nil {
+		return Bundle{}, err
+	}
+	check := func(ctx context.Context, tx *store.Tx) error {
+		for i, c := range in.Items {
+			if _, err := loadEntry(ctx, tx, KindItem, c); errs.Is(err, errs.NotFound) {
+				return errs.Field("items."+itoa(i), "catalog.error.bundle_item_unknown", c)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	rev, err := s.saveDraft(ctx, p, KindBundle, in.Code, in.Org, [3]string{in.NameHans, in.NameHant, in.NameEn}, in, check)
+	if err != nil {
+		return Bundle{}, err
+	}
+	in.Version, in.Status = rev.Version, rev.Status
+	return in, nil
+}
+
+// saveDraft stores data as the draft version of entry (kind, code) of orgCode, creating the
+// entry if it is new; check, if set, runs first in the transaction.
+func (s *Service) saveDraft(ctx context.Context, p principal.Principal, kind Kind, code, orgCode string, name [3]string,
+	content any, check func(context.Context, *store.Tx) error) (Revision, error) {
+	// Workflow fields are columns, not content.
+	data, err := contentJSON(content)
+	if err != nil {
+		return Revision{}, err
+	}
+	var rev Revision
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		if check != nil {
+			if err := check(ctx, tx); err != nil {
+				return err
+			}
+		}
+		e, err := loadEntry(ctx, tx, kind, code)
+		version, action := 1, "create"
+		switch {
+		case errs.Is(err, errs.NotFound):
+			if _, err := tx.Exec(ctx, `INSERT INTO catalog_entries (kind, code, org_code, latest_version, created_at, updated_at)
+				VALUES (?, ?, ?, 1, ?, ?)`, kind, code, orgCode, tx.Now, tx.Now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case e.Org != orgCode:
+			if MaySeeVersions(p, e.Org) {
+				return errs.Field("org", "catalog.error.org_changed")
+			}
+			return errs.Field("code", "catalog.error.code_taken")
+		default:
+			var status Status
+			if err := tx.Get(ctx, &status, `SELECT status FROM catalog_versions WHERE kind = ? AND code = ? AND version = ?`,
+				kind, code, e.LatestVersion); err != nil {
+				return err
+			}
+			switch status {
+			case Submitted:
+				return errs.E(errs.Conflict, "catalog.error.awaiting_review")
+			case Draft:
+				version, action = e.LatestVersion, "update"
+			default:
+				version, action = e.LatestVersion+1, "new_version"
+			}
+		}
+		if action == "update" {
+			if _, err := tx.Exec(ctx, `UPDATE catalog_versions SET name_hans = ?, name_hant = ?, name_en = ?, data = ?,
+				updated_by = ?, updated_at = ? WHERE kind = ? AND code = ? AND version = ?`,
+				name[0], name[1], name[2], data, p.Actor(), tx.Now, kind, code, version); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `INSERT INTO catalog_versions (kind, code, version, status, name_hans, name_hant,
+			name_en, data, created_by, created_at, updated_by, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?)`,
+			kind, code, version, name[0], name[1], name[2], data, p.Actor(), tx.Now, p.Actor(), tx.Now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE catalog_entries SET latest_version = ?, updated_at = ? WHERE kind = ? AND code = ?`,
+			version, tx.Now, kind, code); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(kind) + ".save", ObjectType: objectType(kind),
+			ObjectID: code, After: json.RawMessage(data), Detail: map[string]any{"version": version, "org": orgCode, "change": action}}); err != nil {
+			return err
+		}
+		rev, err = loadRevision(ctx, tx, kind, code, version)
+		return err
+	})
+	return rev, err
+}
+
+// contentJSON encodes an entry's content without its workflow fields.
+func contentJSON(content any) (string, error) {
+	b, err := json.Marshal(content)
+	if err != nil {
+		return "", errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	delete(m, "version")
+	delete(m, "status")
+	b, err = json.Marshal(m)
+	return string(b), err
+}
+
+func loadRevision(ctx context.Context, g getter, kind Kind, code string, version int) (Revision, error) {
+	var r Revision
+	err := g.Get(ctx, &r, `SELECT `+revisionColumns+` FROM catalog_versions v
+		JOIN catalog_entries e ON e.kind = v.kind AND e.code = v.code
+		WHERE v.kind = ? AND v.code = ? AND v.version = ?`, kind, code, version)
+	return r, err
+}
+
+// Submit sends the draft of entry (kind, code) to the digital office for review. Only the
+// administrators of the entry's organisation may; there must be a draft (errs.Conflict).
+func (s *Service) Submit(ctx context.Context, p principal.Principal, kind Kind, code string) (rev Revision, err error) {
+	defer errs.Wrap(&err, "catalog.Submit(%s %s)", kind, code)
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		e, err := s.visibleEntry(ctx, tx, p, kind, code)
+		if err != nil {
+			return err
+		}
+		if !MayEdit(p, e.Org) {
+			return errs.E(errs.Forbidden, "catalog.error.edit_forbidden")
+		}
+		if kind == KindBundle {
+			// A bundle is reviewed with its items: say now if one is gone.
+			if err := s.bundleItemsExist(ctx, tx, code, e.LatestVersion); err != nil {
+				return err
+			}
+		}
+		res, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'submitted', submitted_by = ?, submitted_at = ?
+			WHERE kind = ? AND code = ? AND version = ? AND status = 'draft'`, p.Actor(), tx.Now, kind, code, e.LatestVersion)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "catalog.error.no_draft")
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(kind) + ".submit", ObjectType: objectType(kind),
+			ObjectID: code, Detail: map[string]any{"version": e.LatestVersion}}); err != nil {
+			return err
+		}
+		rev, err = loadRevision(ctx, tx, kind, code, e.LatestVersion)
+		return err
+	})
+	return rev, err
+}
+
+// Publish makes the submitted version of entry (kind, code) the published one; the version
+// published before is superseded and kept. Only the digital office's administrators may. A
+// bundle is published only when all its items are (errs.Conflict naming the first that is not).
+func (s *Service) Publish(ctx context.Context, p principal.Principal, kind Kind, code string) (rev Revision, err error) {
+	defer errs.Wrap(&err, "catalog.Publish(%s %s)", kind, code)
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		e, err := s.visibleEntry(ctx, tx, p, kind, code)
+		if err != nil {
+			return err
+		}
+		if !MayDecide(p) {
+			return errs.E(errs.Forbidden, "catalog.error.decide_forbidden")
+		}
+		res, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'published', decided_by = ?, decided_at = ?
+			WHERE kind = ? AND code = ? AND version = ? AND status = 'submitted'`, p.Actor(), tx.Now, kind, code, e.LatestVersion)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "catalog.error.not_submitted")
+		}
+		if e.PublishedVersion != nil {
+			if _, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'superseded' WHERE kind = ? AND code = ? AND version = ?`,
+				kind, code, *e.PublishedVersion); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE catalog_entries SET published_version = ?, updated_at = ? WHERE kind = ? AND code = ?`,
+			e.LatestVersion, tx.Now, kind, code); err != nil {
+			return err
+		}
+		if err := s.refreshPublished(ctx, tx, kind, code); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(kind) + ".publish", ObjectType: objectType(kind),
+			ObjectID: code, Detail: map[string]any{"version": e.LatestVersion}}); err != nil {
+			return err
+		}
+		if err := events.Enqueue(ctx, tx, "catalog.published", map[string]any{"kind": kind, "code": code,
+			"version": e.LatestVersion, "org": e.Org}); err != nil {
+			return err
+		}
+		rev, err = loadRevision(ctx, tx, kind, code, e.LatestVersion)
+		return err
+	})
+	return rev, err
+}
+
+// Return sends the submitted version of entry (kind, code) back to its organisation with a
+// reason (at most MaxReason characters); the organisation's next save makes a new draft. Only
+// the digital office's administrators may.
+func (s *Service) Return(ctx context.Context, p principal.Principal, kind Kind, code, reason string) (rev Revision, err error) {
+	defer errs.Wrap(&err, "catalog.Return(%s %s)", kind, code)
+	reason = strings.TrimSpace(reason)
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		e, err := s.visibleEntry(ctx, tx, p, kind, code)
+		if err != nil {
+			return err
+		}
+		if !MayDecide(p) {
+			return errs.E(errs.Forbidden, "catalog.error.decide_forbidden")
+		}
+		switch {
+		case reason == "":
+			return errs.Field("reason", "catalog.error.reason")
+		case utf8.RuneCountInString(reason) > MaxReason:
+			return errs.Field("reason", "catalog.error.too_long", MaxReason)
+		case !plain(reason, true):
+			return errs.Field("reason", "catalog.error.plain_text")
+		}
+		res, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'returned', decided_by = ?, decided_at = ?, return_reason = ?
+			WHERE kind = ? AND code = ? AND version = ? AND status = 'submitted'`, p.Actor(), tx.Now, reason, kind, code, e.LatestVersion)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(errs.Conflict, "catalog.error.not_submitted")
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(kind) + ".return", ObjectType: objectType(kind),
+			ObjectID: code, Detail: map[string]any{"version": e.LatestVersion}}); err != nil {
+			return err
+		}
+		rev, err = loadRevision(ctx, tx, kind, code, e.LatestVersion)
+		return err
+	})
+	return rev, err
+}
+
+// visibleEntry loads entry (kind, code) if p may see its versions; otherwise, or if there is
+// none, it is errs.NotFound.
+func (s *Service) visibleEntry(ctx context.Context, g getter, p principal.Principal, kind Kind, code string) (entry, error) {
+	e, err := loadEntry(ctx, g, kind, code)
+	if errs.Is(err, errs.NotFound) || err == nil && !MaySeeVersions(p, e.Org) {
+		return entry{}, notFound(kind)
+	}
+	return e, err
+}
+
+// bundleItemsExist checks that every item of version v of bundle code is an item of the catalogue.
+func (s *Service) bundleItemsExist(ctx context.Context, tx *store.Tx, code string, v int) error {
+	b, err := loadVersion[Bundle](ctx, tx, KindBundle, code, v)
+	if err != nil {
+		return err
+	}
+	for i, c := range b.Items {
+		if _, err := loadEntry(ctx, tx, KindItem, c); errs.Is(err, errs.NotFound) {
+			return errs.Field("items."+itoa(i), "catalog.error.bundle_item_unknown", c)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
