@@ -213,17 +213,26 @@ func TestAuthorisation(t *testing.T) {
 			do          func(p principal.Principal) error
 		}{
 			{"read published", "submitted", func(principal.Principal) error { _, err := svc.Item(context.Background(), it.Code); return err }},
-			{"versions", "submitted", func(p principal.Principal) error { _, err := svc.Versions(as(p), p, catalog.KindItem, it.Code); return err }},
+			{"versions", "submitted", func(p principal.Principal) error {
+				_, err := svc.Versions(as(p), p, catalog.KindItem, it.Code)
+				return err
+			}},
 			{"read draft", "submitted", func(p principal.Principal) error { _, err := svc.ItemVersion(as(p), p, it.Code, 0); return err }},
 			{"manage", "submitted", func(p principal.Principal) error { _, err := svc.Manage(as(p), p, samr); return err }},
 			{"pending", "submitted", func(p principal.Principal) error { _, err := svc.Pending(as(p), p); return err }},
 			{"save", "published", func(p principal.Principal) error { _, err := svc.SaveItem(as(p), p, it); return err }},
-			{"submit", "draft", func(p principal.Principal) error { _, err := svc.Submit(as(p), p, catalog.KindItem, it.Code); return err }},
+			{"submit", "draft", func(p principal.Principal) error {
+				_, err := svc.Submit(as(p), p, catalog.KindItem, it.Code)
+				return err
+			}},
 			{"return", "submitted", func(p principal.Principal) error {
 				_, err := svc.Return(as(p), p, catalog.KindItem, it.Code, "理由")
 				return err
 			}},
-			{"publish", "submitted", func(p principal.Principal) error { _, err := svc.Publish(as(p), p, catalog.KindItem, it.Code); return err }},
+			{"publish", "submitted", func(p principal.Principal) error {
+				_, err := svc.Publish(as(p), p, catalog.KindItem, it.Code)
+				return err
+			}},
 		}
 		const (
 			ok = errs.Kind("")
@@ -308,7 +317,9 @@ func TestBadItems(t *testing.T) {
 			{func(it *catalog.Item) { it.Materials[0].Source = catalog.SourceLicence }, "materials.0.licence_type"},
 			{func(it *catalog.Item) { it.Materials[1].Formats = []string{"exe"} }, "materials.1.formats"},
 			{func(it *catalog.Item) { it.Materials[1].MaxBytes = 1 << 40 }, "materials.1.max_bytes"},
-			{func(it *catalog.Item) { it.Fees = []catalog.Fee{{NameHans: "工本费", AmountFen: 0, LegalBasis: "x"}} }, "fees.0.amount_fen"},
+			{func(it *catalog.Item) {
+				it.Fees = []catalog.Fee{{NameHans: "工本费", AmountFen: 0, LegalBasis: "x"}}
+			}, "fees.0.amount_fen"},
 			{func(it *catalog.Item) { it.Fees = []catalog.Fee{{NameHans: "工本费", AmountFen: 500}} }, "fees.0.legal_basis"},
 			{func(it *catalog.Item) { it.HandlingForms = nil }, "handling_forms"},
 			{func(it *catalog.Item) { it.HandlingForms = []string{"fax"} }, "handling_forms"},
