@@ -121,7 +121,9 @@ func (a *API) installRatings(srv *httpserver.Server) {
 	id := func(what string) param {
 		return param{Name: "id", In: "path", Required: true, Description: what, Schema: map[string]any{"type": "string"}}
 	}
-	q := func(name, desc string) param { return param{Name: name, In: "query", Description: desc, Schema: str(desc)} }
+	q := func(name, desc string) param {
+		return param{Name: name, In: "query", Description: desc, Schema: str(desc)}
+	}
 	period := []param{q("from", "start of the period: a date (China time) or RFC 3339"), q("to", "end of the period, inclusive of a date given")}
 	limit := param{Name: "limit", In: "query", Description: "at most this many, 1–500; 100 when omitted",
 		Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": ratings.MaxList}}
@@ -133,7 +135,7 @@ func (a *API) installRatings(srv *httpserver.Server) {
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/stats", ID: "getRatingStats", Tag: tag,
 		Summary: "Published statistics per organisation or per item over a period: counts per level, satisfaction rate, bad " +
 			"ratings, rectified and on-time. Public: no person and no comment. The current year when no period is given",
-		Params: append([]param{q("by", "org (default) or item"), q("org", "only this organisation")}, period...),
+		Params:   append([]param{q("by", "org (default) or item"), q("org", "only this organisation")}, period...),
 		Response: ref("RatingStats")}, h.stats, public...)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/cases/{caseID}", ID: "getCaseRating", Tag: tag, Auth: true,
 		Summary: "A case and its rating, to its applicant (404 to anyone else)", Params: []param{caseID},
@@ -160,8 +162,8 @@ func (a *API) installRatings(srv *httpserver.Server) {
 		Summary: "Rate a window visit with its code, once, signed in or not (officials may not). Public",
 		Params:  []param{code}, Body: ref("RatingInput"), Response: ref("Rating")}, h.rateVisit, public...)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/records", ID: "listRatings", Tag: tag, Auth: true,
-		Summary: "Ratings newest first, comments masked: the official's organisation's, any organisation's for the digital office",
-		Params: append([]param{q("org", "organisation code"), q("level", "1–5"), q("bad", "true: bad ratings only"), limit}, period...),
+		Summary:  "Ratings newest first, comments masked: the official's organisation's, any organisation's for the digital office",
+		Params:   append([]param{q("org", "organisation code"), q("level", "1–5"), q("bad", "true: bad ratings only"), limit}, period...),
 		Response: arr(ref("Rating"))}, h.list)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/records/{id}", ID: "getRating", Tag: tag, Auth: true,
 		Summary: "One rating: as given to the person who gave it, masked to the organisation's and the digital office's officials",
@@ -200,8 +202,8 @@ func (a *API) installRatings(srv *httpserver.Server) {
 		Params:  []param{id("rtk_…")}, Body: obj(map[string]any{"note": str("optional")}),
 		Response: ref("RatingTask")}, h.close, body)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/appeals", ID: "listRatingAppeals", Tag: tag, Auth: true,
-		Summary: "Appeals, pending first: the official's organisation's, every organisation's for the digital office",
-		Params:  []param{q("org", "organisation code"), q("status", "pending, upheld or rejected"), limit},
+		Summary:  "Appeals, pending first: the official's organisation's, every organisation's for the digital office",
+		Params:   []param{q("org", "organisation code"), q("status", "pending, upheld or rejected"), limit},
 		Response: arr(ref("RatingAppeal"))}, h.appeals)
 	a.route(srv, operation{Method: "POST", Path: "/api/v1/ratings/appeals/{id}/decision", ID: "decideRatingAppeal", Tag: tag, Auth: true,
 		Summary: "Uphold or reject a pending appeal (the digital office's administrators). Upheld: the rating leaves the " +
