@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -48,10 +49,55 @@ func (ix *Index) PutTx(ctx context.Context, tx *store.Tx, d Doc) (err error) {
 	if err != nil {
 		return err
 	}
+	if tx.Dialect() == store.Postgres {
+		_, err = tx.Exec(ctx, `INSERT INTO search_documents (kind, doc_id, title, body, tsv) VALUES (?, ?, ?, ?, CAST(? AS tsvector))
+			ON CONFLICT (kind, doc_id) DO UPDATE SET title = excluded.title, body = excluded.body, tsv = excluded.tsv`,
+			d.Kind, d.ID, strings.Join(title, " "), strings.Join(body, " "), TSVector(title, body))
+		return err
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO search_documents (kind, doc_id, title, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, doc_id) DO UPDATE SET title = excluded.title, body = excluded.body`,
 		d.Kind, d.ID, strings.Join(title, " "), strings.Join(body, " "))
 	return err
+}
+
+// maxPosition is the largest position a tsvector keeps.
+const maxPosition = 16383
+
+// TSVector writes title and body terms as a PostgreSQL tsvector literal: each term a quoted
+// lexeme (a quote or backslash inside doubled) with its positions, those of title terms
+// weighted A, body terms D (the default, unmarked). Written out, not parsed from text, so that
+// the lexemes are the terms exactly, as the quoted lexemes of TSQuery are.
+func TSVector(title, body []string) string {
+	positions := map[string][]string{}
+	var order []string
+	pos := 0
+	add := func(terms []string, weight string) {
+		for _, t := range terms {
+			pos = min(pos+1, maxPosition)
+			if _, ok := positions[t]; !ok {
+				order = append(order, t)
+			}
+			positions[t] = append(positions[t], strconv.Itoa(pos)+weight)
+		}
+	}
+	add(title, "A")
+	add(body, "")
+	var b strings.Builder
+	for i, t := range order {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteLexeme(t))
+		b.WriteByte(':')
+		b.WriteString(strings.Join(positions[t], ","))
+	}
+	return b.String()
+}
+
+// quoteLexeme quotes a lexeme for tsvector and tsquery literals.
+func quoteLexeme(t string) string {
+	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(t) + "'"
 }
 
 // DeleteTx removes document (kind, id) from the index in tx; removing one that is not there is
@@ -133,9 +179,7 @@ func TSQuery(terms []string) string {
 		if i > 0 {
 			b.WriteString(" & ")
 		}
-		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(t))
-		b.WriteByte('\'')
+		b.WriteString(quoteLexeme(t))
 	}
 	return b.String()
 }

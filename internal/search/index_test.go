@@ -19,6 +19,8 @@ var corpus = []search.Doc{
 	{Kind: "item", ID: "birth", Title: []string{"出生医学证明首次签发", "出生醫學證明首次簽發"}, Body: []string{"父母双方身份证"}},
 	{Kind: "bundle", ID: "restaurant", Title: []string{"开餐馆一件事", "開餐館一件事", "Opening a restaurant", "开饭店 餐饮店"}, Body: []string{"营业执照、食品经营许可证、公共场所卫生许可"}},
 	{Kind: "dataset", ID: "ds1", Title: []string{"营业执照登记信息"}, Body: nil},
+	// Its id sorts first; only its body says 营业执照.
+	{Kind: "item", ID: "a-land", Title: []string{"不动产登记"}, Body: []string{"企业申请的，提供营业执照"}},
 }
 
 func put(t *testing.T, db *store.DB, ix *search.Index, docs ...search.Doc) {
@@ -59,8 +61,8 @@ func TestSearch(t *testing.T) {
 			want  []string // as a set; ranking is checked below
 		}{
 			// Traditional and simplified queries alike; a two-character word inside a longer one.
-			{"營業執照", []string{"item", "bundle"}, []string{"item:business", "item:food", "item:hygiene", "bundle:restaurant"}},
-			{"执照", []string{"item"}, []string{"item:business", "item:food", "item:hygiene"}},
+			{"營業執照", []string{"item", "bundle"}, []string{"item:business", "item:food", "item:hygiene", "item:a-land", "bundle:restaurant"}},
+			{"执照", []string{"item"}, []string{"item:business", "item:food", "item:hygiene", "item:a-land"}},
 			{"許可", nil, []string{"item:hygiene", "item:food", "bundle:restaurant"}},
 			{"開餐館", nil, []string{"bundle:restaurant"}},
 			{"我要开餐馆", nil, []string{"bundle:restaurant"}},
@@ -75,7 +77,7 @@ func TestSearch(t *testing.T) {
 			{"营业执照", []string{"dataset"}, []string{"dataset:ds1"}},
 			// FTS syntax is taken literally.
 			{`执照 OR 出生`, nil, []string{}},
-			{`"执照`, []string{"item"}, []string{"item:business", "item:food", "item:hygiene"}},
+			{`"执照`, []string{"item"}, []string{"item:business", "item:food", "item:hygiene", "item:a-land"}},
 			{`title:执照`, []string{"item"}, []string{}},
 		} {
 			hits, err := ix.Search(ctx, tc.query, 10, tc.kinds...)
