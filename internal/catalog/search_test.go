@@ -53,7 +53,7 @@ func hall(t *testing.T, svc *catalog.Service) (food, licence, hygiene catalog.It
 	b = catalog.Bundle{Code: "YJS-KCG", Org: samr, NameHans: "开餐馆一件事", NameHant: "開餐館一件事", NameEn: "Opening a restaurant",
 		Keywords: []string{"开饭店", "餐饮店"}, Guide: catalog.Text{Hans: "一次申请，办好开餐馆所需的证照。"},
 		ServiceObject: catalog.ObjectEnterprise, Stages: []string{"startup"},
-		Items:         []string{licence.Code, food.Code, hygiene.Code}, ResultLicence: catalog.Text{Hans: "行业综合许可证", En: "Comprehensive industry licence"}}
+		Items: []string{licence.Code, food.Code, hygiene.Code}, ResultLicence: catalog.Text{Hans: "行业综合许可证", En: "Comprehensive industry licence"}}
 	if _, err := svc.SaveBundle(as(samrAdmin), samrAdmin, b); err != nil {
 		t.Fatal(err)
 	}
