@@ -98,8 +98,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", authorize(c.cfg.MerchantID, []byte(c.cfg.Secret), method, req.URL.RequestURI(),
-		c.cfg.Clock.Now(), randomHex(16), body))
+	req.Header.Set("Authorization", Authorize(c.cfg.Credentials, method, req.URL.RequestURI(), c.cfg.Clock.Now(), randomHex(16), body))
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return errs.Wrapf(errs.Unavailable, err, "payments.error.channel_unavailable")

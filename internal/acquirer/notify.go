@@ -41,8 +41,8 @@ const (
 	// OutOfOrder holds the notification back until a later notification of the same payment
 	// has been delivered (or HoldMax passed).
 	OutOfOrder Fault = "out_of_order"
-	// WrongAmount sends the notification with one yuan more than the amount that moved (the
-	// statement keeps the true amount).
+	// WrongAmount sends the notification with one yuan less than the amount that moved (one
+	// more for amounts of a yuan or less); the statement keeps the true amount.
 	WrongAmount Fault = "wrong_amount"
 	// Drop never sends the notification (the statement still has the payment).
 	Drop Fault = "drop"
@@ -84,10 +84,14 @@ func (a *Acquirer) enqueueTx(ctx context.Context, tx *store.Tx, p paymentRow, ur
 	n.NotifyID = "ntf_" + randomHex(12)
 	n.MerchantID, n.OutTradeNo, n.TransactionID = p.MerchantID, p.OutTradeNo, p.ID
 	if faults[WrongAmount] {
+		amount := &n.AmountFen
 		if n.NotifyType == "refund" {
-			n.RefundFen += 100
+			amount = &n.RefundFen
+		}
+		if *amount > 100 {
+			*amount -= 100
 		} else {
-			n.AmountFen += 100
+			*amount += 100
 		}
 	}
 	body, err := json.Marshal(n)

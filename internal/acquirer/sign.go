@@ -112,9 +112,17 @@ func signedMessage(t time.Time, body []byte) []byte {
 
 // signHeader signs body at t with key and returns the header value.
 func signHeader(key ed25519.PrivateKey, kid string, t time.Time, body []byte) string {
-	sig := ed25519.Sign(key, signedMessage(t, body))
+	return FormatSignature(t, kid, ed25519.Sign(key, signedMessage(t, body)))
+}
+
+// FormatSignature writes an Acquirer-Signature header value.
+func FormatSignature(t time.Time, kid string, sig []byte) string {
 	return "t=" + strconv.FormatInt(t.Unix(), 10) + ",kid=" + kid + ",alg=ed25519,sig=" + base64.RawURLEncoding.EncodeToString(sig)
 }
+
+// Sign signs body at t as the acquirer signs its notifications and answers, and returns the
+// Acquirer-Signature header value: for tests of a merchant's callback handling.
+func (a *Acquirer) Sign(t time.Time, body []byte) string { return signHeader(a.key, a.kid, t, body) }
 
 // KeyID is the id of an acquirer public key: the first 16 hex digits of its SHA-256.
 func KeyID(pub ed25519.PublicKey) string {
@@ -220,8 +228,9 @@ func requestMAC(secret []byte, method, pathQuery string, t time.Time, nonce stri
 	return m.Sum(nil)
 }
 
-// authorize builds the Authorization header of a merchant request.
-func authorize(merchant string, secret []byte, method, pathQuery string, t time.Time, nonce string, body []byte) string {
-	return authScheme + " merchant=" + merchant + ",ts=" + strconv.FormatInt(t.Unix(), 10) + ",nonce=" + nonce +
-		",sig=" + hex.EncodeToString(requestMAC(secret, method, pathQuery, t, nonce, body))
+// Authorize builds the Authorization header of a merchant's request at t with nonce (16 to 64
+// lower-case hex digits, never used twice): pathQuery is the request's path and query as sent.
+func Authorize(c Credentials, method, pathQuery string, t time.Time, nonce string, body []byte) string {
+	return authScheme + " merchant=" + c.MerchantID + ",ts=" + strconv.FormatInt(t.Unix(), 10) + ",nonce=" + nonce +
+		",sig=" + hex.EncodeToString(requestMAC([]byte(c.Secret), method, pathQuery, t, nonce, body))
 }
