@@ -1,0 +1,237 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+// row is a cases row as stored.
+type row struct {
+	ID               string     `db:"id"`
+	Number           *string    `db:"number"`
+	QueryHash        string     `db:"query_hash"`
+	ParentID         *string    `db:"parent_id"`
+	BundleCode       string     `db:"bundle_code"`
+	BundleVersion    int        `db:"bundle_version"`
+	ItemCode         string     `db:"item_code"`
+	ItemVersion      int        `db:"item_version"`
+	NameHans         string     `db:"name_hans"`
+	NameHant         string     `db:"name_hant"`
+	NameEn           string     `db:"name_en"`
+	Spec             string     `db:"spec"`
+	HandlingOrg      string     `db:"handling_org"`
+	ReceivingOrg     string     `db:"receiving_org"`
+	Channel          Channel    `db:"channel"`
+	ApplicantAccount int64      `db:"applicant_account"`
+	ApplicantKind    string     `db:"applicant_kind"`
+	ActingFor        string     `db:"acting_for"`
+	ApplicantName    string     `db:"applicant_name"`
+	CreatedBy        string     `db:"created_by"`
+	Status           Status     `db:"status"`
+	ResumeStatus     Status     `db:"resume_status"`
+	Outcome          Outcome    `db:"outcome"`
+	Form             string     `db:"form"`
+	LimitDays        int        `db:"limit_days"`
+	LegalDays        int        `db:"legal_days"`
+	ClockState       ClockState `db:"clock_state"`
+	PauseReason      string     `db:"pause_reason"`
+	PausedSince      *time.Time `db:"paused_since"`
+	PausedDays       int        `db:"paused_days"`
+	DueOn            string     `db:"due_on"`
+	WarnOn           string     `db:"warn_on"`
+	WarnedAt         *time.Time `db:"warned_at"`
+	OverdueAt        *time.Time `db:"overdue_at"`
+	ClockStoppedAt   *time.Time `db:"clock_stopped_at"`
+	CreatedAt        time.Time  `db:"created_at"`
+	UpdatedAt        time.Time  `db:"updated_at"`
+	SubmittedAt      *time.Time `db:"submitted_at"`
+	AcceptedAt       *time.Time `db:"accepted_at"`
+	DecidedAt        *time.Time `db:"decided_at"`
+	CompletedAt      *time.Time `db:"completed_at"`
+	DecidedBy        string     `db:"decided_by"`
+	Reasons          string     `db:"reasons"`
+	DecisionBlob     *string    `db:"decision_blob"`
+	SignatureBlob    *string    `db:"signature_blob"`
+	SignatureID      string     `db:"signature_id"`
+	SealID           string     `db:"seal_id"`
+	SealName         string     `db:"seal_name"`
+	SignatureFormat  string     `db:"signature_format"`
+	LedgerIndex      *int64     `db:"ledger_index"`
+	FeeOrderID       string     `db:"fee_order_id"`
+	PaidAt           *time.Time `db:"paid_at"`
+	DeliveryMethod   string     `db:"delivery_method"`
+	DeliveredBy      string     `db:"delivered_by"`
+	TransferredTo    string     `db:"transferred_to"`
+	RemoteNumber     string     `db:"remote_number"`
+	RemoteStatus     string     `db:"remote_status"`
+}
+
+const rowColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
+	name_hans, name_hant, name_en, spec, handling_org, receiving_org, channel, applicant_account, applicant_kind,
+	acting_for, applicant_name, created_by, status, resume_status, outcome, form, limit_days, legal_days,
+	clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at, overdue_at, clock_stopped_at,
+	created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at, decided_by, reasons,
+	decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format, ledger_index,
+	fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status`
+
+// summaryColumns are what lists read: everything but the spec and the form.
+const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
+	name_hans, name_hant, name_en, '' AS spec, handling_org, receiving_org, channel, applicant_account,
+	applicant_kind, acting_for, applicant_name, created_by, status, resume_status, outcome, '{}' AS form,
+	limit_days, legal_days, clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at,
+	overdue_at, clock_stopped_at, created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at,
+	decided_by, reasons, decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format,
+	ledger_index, fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status`
+
+// number returns the row's number, "" for a draft.
+func (r *row) number() string {
+	if r.Number == nil {
+		return ""
+	}
+	return *r.Number
+}
+
+func (r *row) parentID() string {
+	if r.ParentID == nil {
+		return ""
+	}
+	return *r.ParentID
+}
+
+// isParent reports whether r is a bundle's parent.
+func (r *row) isParent() bool { return r.ItemCode == "" && r.BundleCode != "" }
+
+// item decodes the item spec of an item's case.
+func (r *row) item() (ItemSpec, error) {
+	var it ItemSpec
+	if err := json.Unmarshal([]byte(r.Spec), &it); err != nil {
+		return it, errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	return it, nil
+}
+
+// bundle decodes the bundle spec of a bundle's parent.
+func (r *row) bundle() (BundleSpec, error) {
+	var b BundleSpec
+	if err := json.Unmarshal([]byte(r.Spec), &b); err != nil {
+		return b, errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	return b, nil
+}
+
+// materialSpecs returns the materials the case asks for: its item's, or its bundle's.
+func (r *row) materialSpecs() ([]MaterialSpec, error) {
+	if r.isParent() {
+		b, err := r.bundle()
+		return b.Materials, err
+	}
+	it, err := r.item()
+	return it.Materials, err
+}
+
+// form decodes the form's values.
+func (r *row) form() map[string]any {
+	m := map[string]any{}
+	_ = json.Unmarshal([]byte(r.Form), &m)
+	return m
+}
+
+// loadTx reads a case in tx, locking it on PostgreSQL against concurrent changes. Returns
+// errs.NotFound if there is none.
+func loadTx(ctx context.Context, tx *store.Tx, id string) (*row, error) {
+	q := `SELECT ` + rowColumns + ` FROM cases WHERE id = ?`
+	if tx.Dialect() == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var r row
+	if err := tx.Get(ctx, &r, q, id); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return nil, errNotFound()
+		}
+		return nil, err
+	}
+	return &r, nil
+}
+
+// load reads a case outside a transaction. Returns errs.NotFound if there is none.
+func (s *Service) load(ctx context.Context, id string) (*row, error) {
+	var r row
+	if err := s.db.Get(ctx, &r, `SELECT `+rowColumns+` FROM cases WHERE id = ?`, id); err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return nil, errNotFound()
+		}
+		return nil, err
+	}
+	return &r, nil
+}
+
+// errNotFound is the one answer for a case that does not exist or is not the reader's.
+func errNotFound() error { return errs.E(errs.NotFound, "cases.error.not_found") }
+
+// save writes the mutable columns of r back, with updated_at = tx.Now.
+func save(ctx context.Context, tx *store.Tx, r *row) error {
+	r.UpdatedAt = tx.Now
+	_, err := tx.Exec(ctx, `UPDATE cases SET number = ?, query_hash = ?, status = ?, resume_status = ?, outcome = ?,
+		form = ?, receiving_org = ?, limit_days = ?, legal_days = ?, clock_state = ?, pause_reason = ?, paused_since = ?,
+		paused_days = ?, due_on = ?, warn_on = ?, warned_at = ?, overdue_at = ?, clock_stopped_at = ?, updated_at = ?,
+		submitted_at = ?, accepted_at = ?, decided_at = ?, completed_at = ?, decided_by = ?, reasons = ?,
+		decision_blob = ?, signature_blob = ?, signature_id = ?, seal_id = ?, seal_name = ?, signature_format = ?,
+		ledger_index = ?, fee_order_id = ?, paid_at = ?, delivery_method = ?, delivered_by = ?, transferred_to = ?,
+		remote_number = ?, remote_status = ?
+		WHERE id = ?`,
+		r.Number, r.QueryHash, string(r.Status), string(r.ResumeStatus), string(r.Outcome), r.Form, r.ReceivingOrg,
+		r.LimitDays, r.LegalDays, string(r.ClockState), r.PauseReason, r.PausedSince, r.PausedDays, r.DueOn, r.WarnOn,
+		r.WarnedAt, r.OverdueAt, r.ClockStoppedAt, r.UpdatedAt, r.SubmittedAt, r.AcceptedAt, r.DecidedAt,
+		r.CompletedAt, r.DecidedBy, r.Reasons, r.DecisionBlob, r.SignatureBlob, r.SignatureID, r.SealID, r.SealName,
+		r.SignatureFormat, r.LedgerIndex, r.FeeOrderID, r.PaidAt, r.DeliveryMethod, r.DeliveredBy, r.TransferredTo,
+		r.RemoteNumber, r.RemoteStatus, r.ID)
+	return err
+}
+
+// insert writes a new case.
+func insert(ctx context.Context, tx *store.Tx, r *row) error {
+	_, err := tx.Exec(ctx, `INSERT INTO cases (id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
+		item_version, name_hans, name_hant, name_en, spec, handling_org, receiving_org, channel, applicant_account,
+		applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
+		updated_at, submitted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Number, r.QueryHash, r.ParentID, r.BundleCode, r.BundleVersion, r.ItemCode, r.ItemVersion,
+		r.NameHans, r.NameHant, r.NameEn, r.Spec, r.HandlingOrg, r.ReceivingOrg, string(r.Channel),
+		r.ApplicantAccount, r.ApplicantKind, r.ActingFor, r.ApplicantName, r.CreatedBy, string(r.Status), r.Form,
+		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt)
+	return err
+}
+
+// materialRow is a case_materials row.
+type materialRow struct {
+	CaseID     string    `db:"case_id"`
+	Code       string    `db:"code"`
+	Status     string    `db:"status"`
+	BlobSHA256 *string   `db:"blob_sha256"`
+	FileName   string    `db:"file_name"`
+	Format     string    `db:"format"`
+	Size       int64     `db:"size"`
+	AddedBy    string    `db:"added_by"`
+	AddedAt    time.Time `db:"added_at"`
+}
+
+const materialColumns = `case_id, code, status, blob_sha256, file_name, format, size, added_by, added_at`
+
+func materialsTx(ctx context.Context, tx *store.Tx, caseID string) ([]materialRow, error) {
+	var ms []materialRow
+	err := tx.Select(ctx, &ms, `SELECT `+materialColumns+` FROM case_materials WHERE case_id = ? ORDER BY code`, caseID)
+	return ms, err
+}
+
+func putMaterial(ctx context.Context, tx *store.Tx, m materialRow) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM case_materials WHERE case_id = ? AND code = ?`, m.CaseID, m.Code); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt)
+	return err
+}
