@@ -300,4 +300,19 @@ var directoryEntries = []dirEntry{
 	{code: "zone-pingtan", parent: "fj-gov", kind: Zone, region: RegionPingtan,
 		hans: "平潭综合实验区管理委员会", hant: "平潭綜合實驗區管理委員會", en: "Administrative Committee of Pingtan Comprehensive Experimental Zone",
 		aliases: []string{"平潭综合实验区管委会", "平潭綜合實驗區管委會", "平潭综合实验区", "平潭綜合實驗區", "平潭管委会", "平潭管委會", "平潭"}},
+
+	// City departments that implement service items of the service hall (the same item in two
+	// cities, handled across regions) and the bundles built on them.
+	{code: "fz-market-regulation", parent: "city-fuzhou", kind: Department, region: "350100",
+		hans: "福州市市场监督管理局", hant: "福州市市場監督管理局", en: "Fuzhou Administration for Market Regulation",
+		aliases: []string{"福州市市场监管局", "福州市市場監管局"}},
+	{code: "xm-market-regulation", parent: "city-xiamen", kind: Department, region: "350200",
+		hans: "厦门市市场监督管理局", hant: "廈門市市場監督管理局", en: "Xiamen Administration for Market Regulation",
+		aliases: []string{"厦门市市场监管局", "廈門市市場監管局"}},
+	{code: "fz-urban-management", parent: "city-fuzhou", kind: Department, region: "350100",
+		hans: "福州市城市管理委员会", hant: "福州市城市管理委員會", en: "Fuzhou Urban Management Commission",
+		aliases: []string{"福州市城管委"}},
+	{code: "fz-construction", parent: "city-fuzhou", kind: Department, region: "350100",
+		hans: "福州市城乡建设局", hant: "福州市城鄉建設局", en: "Fuzhou Urban and Rural Construction Bureau",
+		aliases: []string{"福州市建设局", "福州市建設局"}},
 }

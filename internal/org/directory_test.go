@@ -45,6 +45,10 @@ func TestDirectoryCodes(t *testing.T) {
 func TestDirectoryFields(t *testing.T) {
 	kinds := map[org.Kind]bool{org.Government: true, org.Department: true, org.City: true, org.Zone: true,
 		org.Enterprise: true, org.Party: true, org.Legislature: true, org.Judiciary: true, org.Other: true}
+	byCode := map[string]org.Organisation{}
+	for _, o := range org.Directory() {
+		byCode[o.Code] = o
+	}
 	for _, o := range org.Directory() {
 		if o.NameHans == "" || o.NameHant == "" || o.NameEn == "" {
 			t.Errorf("%s: a name is missing: %+v", o.Code, o)
@@ -55,8 +59,13 @@ func TestDirectoryFields(t *testing.T) {
 		if !regionRe.MatchString(o.RegionCode) || !strings.HasPrefix(o.RegionCode, "35") {
 			t.Errorf("%s: region code %q is not a six-digit Fujian code", o.Code, o.RegionCode)
 		}
-		if o.Kind != org.City && o.Kind != org.Zone && o.RegionCode != org.RegionFujian {
-			t.Errorf("%s: a provincial body has region %s, want %s", o.Code, o.RegionCode, org.RegionFujian)
+		// A city's department is in its city's region; other bodies are provincial.
+		region := org.RegionFujian
+		if o.ParentCode != nil && byCode[*o.ParentCode].Kind == org.City {
+			region = byCode[*o.ParentCode].RegionCode
+		}
+		if o.Kind != org.City && o.Kind != org.Zone && o.RegionCode != region {
+			t.Errorf("%s: region %s, want %s", o.Code, o.RegionCode, region)
 		}
 	}
 }
