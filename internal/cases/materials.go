@@ -60,7 +60,7 @@ func (s *Service) AttachMaterial(ctx context.Context, p principal.Principal, id,
 	if err != nil {
 		return m, err
 	}
-	return materialsView(specs, []materialRow{stored}, nil)[indexOf(specs, code)], nil
+	return materialsView(specs, []materialRow{stored})[indexOf(specs, code)], nil
 }
 
 func indexOf(specs []MaterialSpec, code string) int {
@@ -137,5 +137,5 @@ func (s *Service) MaterialFile(ctx context.Context, p principal.Principal, id, c
 		return Material{Code: code, Status: MaterialProvided, FileName: mr.FileName, Format: mr.Format, Size: mr.Size,
 			SHA256: *mr.BlobSHA256, AddedAt: &at}, data, nil
 	}
-	return materialsView(specs, []materialRow{mr}, nil)[i], data, nil
+	return materialsView(specs, []materialRow{mr})[i], data, nil
 }

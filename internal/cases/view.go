@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -141,12 +140,12 @@ func (s *Service) caseOf(r *row, ms []materialRow, supp *supplementRow, proc *pr
 		c.Delivery = &Delivery{Method: DeliveryMethod(r.DeliveryMethod), By: r.DeliveredBy, At: *r.CompletedAt}
 	}
 	specs, _ := r.materialSpecs()
-	c.Materials = materialsView(specs, ms, open)
+	c.Materials = materialsView(specs, ms)
 	return c
 }
 
 // materialsView joins a case's material specs with what it holds.
-func materialsView(specs []MaterialSpec, ms []materialRow, open *SupplementRequest) []Material {
+func materialsView(specs []MaterialSpec, ms []materialRow) []Material {
 	have := make(map[string]materialRow, len(ms))
 	for _, m := range ms {
 		have[m.Code] = m
@@ -171,12 +170,12 @@ func materialsView(specs []MaterialSpec, ms []materialRow, open *SupplementReque
 				m.AddedAt = &at
 			case string(MaterialToFetch):
 				m.Status = MaterialToFetch
-			}
-		}
-		if open != nil && slices.Contains(open.Materials, sp.Code) {
-			// Asked for again: provided only if it came after the request.
-			if m.Status != MaterialProvided || m.AddedAt == nil || m.AddedAt.Before(open.RequestedAt) {
+			case string(MaterialRequested):
+				// Asked for (again): the earlier file, if any, stays visible until replaced.
 				m.Status = MaterialRequested
+				if h.BlobSHA256 != nil {
+					m.FileName, m.Format, m.Size, m.SHA256 = h.FileName, h.Format, h.Size, *h.BlobSHA256
+				}
 			}
 		}
 		out = append(out, m)

@@ -165,6 +165,18 @@ func (s *Service) RequestMaterials(ctx context.Context, p principal.Principal, i
 			return nil
 		},
 		do: func(ctx context.Context, tx *store.Tx, r *row) error {
+			for _, code := range codes {
+				res, err := tx.Exec(ctx, `UPDATE case_materials SET status = 'requested' WHERE case_id = ? AND code = ?`, r.ID, code)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					if _, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, 'requested', NULL, '', '', 0, ?, ?)`,
+						r.ID, code, p.Actor(), tx.Now); err != nil {
+						return err
+					}
+				}
+			}
 			list, _ := json.Marshal(codes)
 			if _, err := tx.Exec(ctx, `INSERT INTO case_supplements (case_id, materials, note, during, requested_by, requested_at)
 				VALUES (?, ?, ?, ?, ?, ?)`, r.ID, string(list), note, string(r.Status), p.Actor(), tx.Now); err != nil {
@@ -187,19 +199,6 @@ func (s *Service) RequestMaterials(ctx context.Context, p principal.Principal, i
 		return c, err
 	}
 	return s.view(ctx, p, r)
-}
-
-// openSupplementTx returns the case's open request for materials, or nil.
-func openSupplementTx(ctx context.Context, tx *store.Tx, id string) (*supplementRow, error) {
-	var rs []supplementRow
-	if err := tx.Select(ctx, &rs, `SELECT id, case_id, materials, note, during, requested_by, requested_at, resolved_at
-		FROM case_supplements WHERE case_id = ? AND resolved_at IS NULL ORDER BY id DESC LIMIT 1`, id); err != nil {
-		return nil, err
-	}
-	if len(rs) == 0 {
-		return nil, nil
-	}
-	return &rs[0], nil
 }
 
 // resolveSupplement closes the case's open request for materials, if any.
@@ -235,30 +234,26 @@ func (s *Service) Resubmit(ctx context.Context, p principal.Principal, id string
 			return all(r.mayActForApplicant(p), r.requireStatus(StatusSupplementRequested))
 		},
 		do: func(ctx context.Context, tx *store.Tx, r *row) error {
-			supp, err := openSupplementTx(ctx, tx, r.ID)
+			ms, err := materialsTx(ctx, tx, r.ID)
 			if err != nil {
 				return err
 			}
-			if supp != nil {
-				ms, err := materialsTx(ctx, tx, r.ID)
-				if err != nil {
-					return err
+			specs, err := r.materialSpecs()
+			if err != nil {
+				return err
+			}
+			var missing []formschema.FieldError
+			for _, m := range materialsView(specs, ms) {
+				if m.Status == MaterialRequested {
+					missing = append(missing, formschema.FieldError{Field: MaterialField(m.Code),
+						Key: "cases.error.material_missing", Args: []any{m.NameHans}})
 				}
-				req := supp.request()
-				specs, _ := r.materialSpecs()
-				var missing []formschema.FieldError
-				for _, m := range materialsView(specs, ms, &req) {
-					if m.Status == MaterialRequested {
-						missing = append(missing, formschema.FieldError{Field: MaterialField(m.Code),
-							Key: "cases.error.material_missing", Args: []any{m.NameHans}})
-					}
-				}
-				if len(missing) > 0 {
-					return &formschema.Errors{Fields: missing}
-				}
-				if err := resolveSupplement(ctx, tx, r.ID); err != nil {
-					return err
-				}
+			}
+			if len(missing) > 0 {
+				return &formschema.Errors{Fields: missing}
+			}
+			if err := resolveSupplement(ctx, tx, r.ID); err != nil {
+				return err
 			}
 			r.Status, r.ResumeStatus = r.ResumeStatus, ""
 			if r.Status == "" {

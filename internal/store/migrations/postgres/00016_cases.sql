@@ -75,12 +75,13 @@ CREATE INDEX cases_receiving ON cases (receiving_org, status, updated_at) WHERE 
 CREATE INDEX cases_parent ON cases (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX cases_clock ON cases (clock_state, warn_on, due_on);
 
--- The materials of a case: a file the applicant (or a window for them) provided, or one the
--- licence and shared-data modules will fetch. One row per material of the item.
+-- The materials of a case: a file the applicant (or a window for them) provided, one the
+-- licence and shared-data modules will fetch, or one an official asked for (補正) — the file
+-- provided before, if any, is kept until a new one replaces it.
 CREATE TABLE case_materials (
     case_id      TEXT NOT NULL REFERENCES cases (id),
     code         TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN ('provided', 'to_fetch')),
+    status       TEXT NOT NULL CHECK (status IN ('provided', 'to_fetch', 'requested')),
     blob_sha256  TEXT REFERENCES blobs (sha256),
     file_name    TEXT NOT NULL DEFAULT '',
     format       TEXT NOT NULL DEFAULT '',
