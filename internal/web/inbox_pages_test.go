@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ type inboxSite struct {
 	inbox *notify.Service
 }
 
-func newInboxSite(t *testing.T, db *store.DB) *inboxSite {
+func newInboxSite(t testing.TB, db *store.DB) *inboxSite {
 	t.Helper()
 	s := newSite(t, db, highLimits)
 	svc := notify.New(db, notify.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -245,4 +246,39 @@ func TestInboxPagePaging(t *testing.T) {
 	if got := text(one(t, doc, "#empty")); got != i18n.T(i18n.ZhHans, "inbox.no_more") {
 		t.Errorf("a page past the end says %q", got)
 	}
+}
+
+// FuzzInboxForms: whatever the query of the page or the body of its forms, the inbox answers
+// with the page, a redirect back to it, or not found — never an error of its own.
+func FuzzInboxForms(f *testing.F) {
+	s := newInboxSite(f, storetest.Open(f, store.SQLite, storetest.Options{}))
+	id := s.send(resident, "林秀英", "/my/cases/C202603020001")
+	for _, seed := range []struct{ query, body, path string }{
+		{"", "", "1"}, {"page=2", "page=2", strconv.FormatInt(id, 10)}, {"page=-1&saved=all", "open=1", strconv.FormatInt(id, 10)},
+		{"saved=%ff", "page=99999999999999999999", "x"}, {"lang=en&page=1e3", "open=&page=%00", "-5"},
+	} {
+		f.Add(seed.query, seed.body, seed.path)
+	}
+	f.Fuzz(func(t *testing.T, query, body, path string) {
+		s.t = t
+		r := httptest.NewRequest("GET", "/inbox", nil)
+		r.URL.RawQuery = query
+		r.Header.Set("Accept", "text/html")
+		if w := s.do(r, resident); w.Code != http.StatusOK {
+			t.Fatalf("GET /inbox?%s: %d", query, w.Code)
+		}
+		r = httptest.NewRequest("POST", "/inbox/"+url.PathEscape(path)+"/read", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Accept", "text/html")
+		w := s.do(r, resident)
+		switch w.Code {
+		case http.StatusSeeOther:
+			if loc := w.Header().Get("Location"); !strings.HasPrefix(loc, "/inbox?") && loc != "/my/cases/C202603020001" {
+				t.Fatalf("POST read sends to %q", loc)
+			}
+		case http.StatusNotFound, http.StatusBadRequest:
+		default:
+			t.Fatalf("POST /inbox/%s/read %q: %d", path, body, w.Code)
+		}
+	})
 }
