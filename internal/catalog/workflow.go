@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -304,4 +305,111 @@ func (s *Service) bundleItemsExist(ctx context.Context, tx *store.Tx, code strin
 		}
 	}
 	return nil
+}
+
+// Import publishes items and then bundles as they are, without review: the catalogue's first
+// load from the province's existing list of items (and the demo's). Only the system may. An
+// entry whose published version already says the same is left alone; any other gets a new
+// version, published at once (superseding the one before). An entry with a version open for
+// review is errs.Conflict. Everything is checked first, then imported in one transaction.
+// Returns how many versions it published.
+func (s *Service) Import(ctx context.Context, p principal.Principal, items []Item, bundles []Bundle) (n int, err error) {
+	defer errs.Wrap(&err, "catalog.Import")
+	if p.Kind != principal.System {
+		return 0, errs.E(errs.Forbidden, "catalog.error.import_forbidden")
+	}
+	type entryData struct {
+		kind      Kind
+		code, org string
+		name      [3]string
+		data      string
+	}
+	var all []entryData
+	for i := range items {
+		if err := s.checkItem(ctx, &items[i]); err != nil {
+			return 0, fmt.Errorf("item %s: %w", items[i].Code, err)
+		}
+		it := items[i]
+		data, err := contentJSON(it)
+		if err != nil {
+			return 0, err
+		}
+		all = append(all, entryData{KindItem, it.Code, it.Org, [3]string{it.NameHans, it.NameHant, it.NameEn}, data})
+	}
+	for i := range bundles {
+		if err := s.checkBundle(ctx, &bundles[i]); err != nil {
+			return 0, fmt.Errorf("bundle %s: %w", bundles[i].Code, err)
+		}
+		b := bundles[i]
+		data, err := contentJSON(b)
+		if err != nil {
+			return 0, err
+		}
+		all = append(all, entryData{KindBundle, b.Code, b.Org, [3]string{b.NameHans, b.NameHant, b.NameEn}, data})
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		n = 0
+		for _, d := range all {
+			e, err := loadEntry(ctx, tx, d.kind, d.code)
+			version := 1
+			switch {
+			case errs.Is(err, errs.NotFound):
+				if _, err := tx.Exec(ctx, `INSERT INTO catalog_entries (kind, code, org_code, latest_version, created_at, updated_at)
+					VALUES (?, ?, ?, 1, ?, ?)`, d.kind, d.code, d.org, tx.Now, tx.Now); err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			case e.Org != d.org:
+				return errs.E(errs.Conflict, "catalog.error.import_org", d.code)
+			default:
+				var latest struct {
+					Status Status `db:"status"`
+					Data   string `db:"data"`
+				}
+				if err := tx.Get(ctx, &latest, `SELECT status, data FROM catalog_versions WHERE kind = ? AND code = ? AND version = ?`,
+					d.kind, d.code, e.LatestVersion); err != nil {
+					return err
+				}
+				switch {
+				case latest.Status == Draft || latest.Status == Submitted:
+					return errs.E(errs.Conflict, "catalog.error.import_open", d.code)
+				case latest.Status == Published && latest.Data == d.data:
+					continue
+				}
+				version = e.LatestVersion + 1
+				if e.PublishedVersion != nil {
+					if _, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'superseded' WHERE kind = ? AND code = ? AND version = ?`,
+						d.kind, d.code, *e.PublishedVersion); err != nil {
+						return err
+					}
+				}
+			}
+			actor := p.Actor()
+			if _, err := tx.Exec(ctx, `INSERT INTO catalog_versions (kind, code, version, status, name_hans, name_hant, name_en, data,
+				created_by, created_at, updated_by, updated_at, submitted_by, submitted_at, decided_by, decided_at)
+				VALUES (?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.kind, d.code, version, d.name[0], d.name[1], d.name[2], d.data, actor, tx.Now, actor, tx.Now, actor, tx.Now, actor, tx.Now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE catalog_entries SET latest_version = ?, published_version = ?, updated_at = ? WHERE kind = ? AND code = ?`,
+				version, version, tx.Now, d.kind, d.code); err != nil {
+				return err
+			}
+			if err := s.refreshPublished(ctx, tx, d.kind, d.code); err != nil {
+				return fmt.Errorf("%s %s: %w", d.kind, d.code, err)
+			}
+			if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(d.kind) + ".import", ObjectType: objectType(d.kind),
+				ObjectID: d.code, After: json.RawMessage(d.data), Detail: map[string]any{"version": version, "org": d.org}}); err != nil {
+				return err
+			}
+			if err := events.Enqueue(ctx, tx, "catalog.published", map[string]any{"kind": d.kind, "code": d.code,
+				"version": version, "org": d.org}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
