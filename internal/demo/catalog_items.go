@@ -172,7 +172,7 @@ var demoItems = []demoItem{
 		hans: "公司设立登记", hant: "公司設立登記", en: "Registration of a new company",
 		keywords: []string{"开公司", "注册公司", "营业执照", "business licence"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
 		legal: 15, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condRegistration,
-		basis: "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条",
+		basis:     "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条",
 		materials: []catalog.Material{mApplication, mID, mArticles, mPremises},
 		form: schemaOf(fEntName, fApplicant, fIDNumber, fMobile, formAmount("registered_capital", "注册资本（万元）", "註冊資本（萬元）", "Registered capital (10,000 yuan)"),
 			fBusinessScope, fPremises)},
@@ -180,7 +180,7 @@ var demoItems = []demoItem{
 		hans: "公司变更登记", hant: "公司變更登記", en: "Change of a company's registration",
 		keywords: []string{"变更法定代表人", "变更住所", "变更经营范围"}, object: catalog.ObjectEnterprise, stages: []string{"change"},
 		legal: 15, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condRegistration,
-		basis: "《中华人民共和国市场主体登记管理条例》第二十四条",
+		basis:     "《中华人民共和国市场主体登记管理条例》第二十四条",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mResolution, optional(mArticles)},
 		form: schemaOf(fEntName, fCredit, fApplicant, fMobile, formChoice("change_item", "变更事项", "變更事項", "What changes",
 			option{"name", "名称", "名稱", "Name"}, option{"address", "住所", "住所", "Address"},
@@ -219,7 +219,7 @@ var demoItems = []demoItem{
 		legal: 20, promised: 5, visits: 0, depth: 4, cross: catalog.CrossNone, cond: catalog.Text{
 			Hans: "招牌设置位置、尺寸、材质符合城市容貌标准和设置规划，结构安全。", Hant: "招牌設置位置、尺寸、材質符合城市容貌標準和設置規劃，結構安全。",
 			En: "The sign's place, size and material follow the city appearance standards and the signage plan, and it is structurally safe."},
-		basis: "《城市市容和环境卫生管理条例》第十一条；《福州市户外广告设施和招牌设置管理办法》",
+		basis:     "《城市市容和环境卫生管理条例》第十一条；《福州市户外广告设施和招牌设置管理办法》",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mPremises, mSignDesign},
 		fees: []catalog.Fee{{NameHans: "户外招牌设置审查费", NameHant: "戶外招牌設置審查費", NameEn: "Signboard review fee", AmountFen: 20000,
 			LegalBasis: "《福州市户外广告设施和招牌设置管理办法》（示例收费，演示统一支付）"}},
@@ -230,9 +230,9 @@ var demoItems = []demoItem{
 		legal: 20, promised: 7, visits: 0, depth: 4, cross: catalog.CrossNone, cond: catalog.Text{
 			Hans: "排水户按规定建设预处理设施和专用检测井，排放的污水符合国家和地方排放标准。", Hant: "排水戶按規定建設預處理設施和專用檢測井，排放的污水符合國家和地方排放標準。",
 			En: "The discharger has built pre-treatment and an inspection well; its wastewater meets the national and local standards."},
-		basis: "《城镇排水与污水处理条例》第二十一条；《城镇污水排入排水管网许可管理办法》",
+		basis:     "《城镇排水与污水处理条例》第二十一条；《城镇污水排入排水管网许可管理办法》",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mDrainPlan, mGreaseTrap},
-		form: schemaOf(fEntName, fApplicant, fMobile, fPremises, formAmount("daily_volume", "日排水量（立方米）", "日排水量（立方米）", "Daily discharge (m³)"))},
+		form:      schemaOf(fEntName, fApplicant, fMobile, fPremises, formAmount("daily_volume", "日排水量（立方米）", "日排水量（立方米）", "Daily discharge (m³)"))},
 
 	// --- Health ----------------------------------------------------------------------------
 	{org: "fj-health", basic: "002021001000", typ: catalog.PublicService,
