@@ -361,3 +361,48 @@ func asError(err error, e **errs.Error) bool {
 	*e = pe
 	return pe != nil
 }
+
+func TestImport(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc := newService(t, db)
+		a, b := newItem(samr, "030", "食品生产许可证核发"), newItem(health, "031", "医疗机构执业登记")
+		if _, err := svc.Import(as(samrAdmin), samrAdmin, []catalog.Item{a}, nil); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("import by an administrator: %v", err)
+		}
+		if n, err := svc.Import(as(system), system, []catalog.Item{a, b}, nil); err != nil || n != 2 {
+			t.Fatalf("import: %d, %v", n, err)
+		}
+		// Again: nothing changes.
+		if n, err := svc.Import(as(system), system, []catalog.Item{a, b}, nil); err != nil || n != 0 {
+			t.Fatalf("import again: %d, %v", n, err)
+		}
+		// A changed item gets a new published version.
+		a.PromisedDays = 2
+		if n, err := svc.Import(as(system), system, []catalog.Item{a, b}, nil); err != nil || n != 1 {
+			t.Fatalf("import a change: %d, %v", n, err)
+		}
+		if got, _ := svc.Item(context.Background(), a.Code); got.Version != 2 || got.PromisedDays != 2 {
+			t.Errorf("after the change: version %d, %d days", got.Version, got.PromisedDays)
+		}
+		if res, _ := svc.Search(context.Background(), catalog.Query{Text: "食品生产许可"}); res.Total != 1 {
+			t.Errorf("imported item not found: %+v", res)
+		}
+		// An open draft is someone's work: the import refuses it, and a bad item stops it all.
+		if _, err := svc.SaveItem(as(samrAdmin), samrAdmin, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Import(as(system), system, []catalog.Item{a}, nil); !errs.Is(err, errs.Conflict) {
+			t.Errorf("import over a draft: %v", err)
+		}
+		bad := b
+		bad.Type = "x"
+		c := newItem(samr, "032", "新的事项")
+		if _, err := svc.Import(as(system), system, []catalog.Item{c, bad}, nil); !errs.Is(err, errs.Invalid) {
+			t.Errorf("import of a bad item: %v", err)
+		}
+		if _, err := svc.Item(context.Background(), c.Code); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a failed import stored %s: %v", c.Code, err)
+		}
+	})
+}

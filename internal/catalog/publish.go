@@ -2,9 +2,9 @@ package catalog
 
 import (
 	"context"
+	"strings"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
-	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/search"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -49,6 +49,12 @@ func (s *Service) refreshPublished(ctx context.Context, tx *store.Tx, kind Kind,
 	if err != nil {
 		return err
 	}
+	return s.refreshItem(ctx, tx, it)
+}
+
+// refreshItem is refreshPublished for it, the published version of its item.
+func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item) error {
+	code := it.Code
 	l := listing{Kind: KindItem, Code: code, Version: it.Version, Org: it.Org, RegionCode: it.RegionCode, NameHans: it.NameHans,
 		NameHant: it.NameHant, NameEn: it.NameEn, Type: string(it.Type), ServiceObject: it.ServiceObject,
 		PromisedDays: it.PromisedDays, Visits: it.Visits, OnlineDepth: it.OnlineDepth, FeeFen: it.FeeFen(), ItemCount: 1}
@@ -93,7 +99,7 @@ func (s *Service) refreshBundle(ctx context.Context, tx *store.Tx, code string) 
 			regions = append(regions, it.RegionCode)
 		}
 	}
-	lead, err := org.Get(ctx, s.db, pb.Org)
+	lead, err := s.org(ctx, pb.Org)
 	if err != nil {
 		return err
 	}
@@ -173,21 +179,25 @@ func putListing(ctx context.Context, tx *store.Tx, l listing, tags []string) err
 		return err
 	}
 	seen := map[string]bool{}
+	var values []string
+	var args []any
 	for _, t := range tags {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		if _, err := tx.Exec(ctx, `INSERT INTO catalog_tags (kind, code, tag) VALUES (?, ?, ?)`, l.Kind, l.Code, t); err != nil {
-			return err
+		if !seen[t] {
+			seen[t] = true
+			values = append(values, "(?, ?, ?)")
+			args = append(args, l.Kind, l.Code, t)
 		}
 	}
-	return nil
+	if len(values) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO catalog_tags (kind, code, tag) VALUES `+strings.Join(values, ", "), args...)
+	return err
 }
 
 // orgNames returns an organisation's names in the three languages, for the search index.
 func (s *Service) orgNames(ctx context.Context, code string) ([]string, error) {
-	o, err := org.Get(ctx, s.db, code)
+	o, err := s.org(ctx, code)
 	if errs.Is(err, errs.NotFound) {
 		return nil, nil
 	}

@@ -134,7 +134,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if err := q.check(); err != nil {
 		return Result{}, err
 	}
-	from := ` FROM catalog_published p`
+	// The matches are computed once, first (MATERIALIZED), and the published entries joined to
+	// them by key: otherwise a planner may run the full-text match again for each entry.
+	with, from := "", ` FROM catalog_published p`
 	var args []any
 	order := ` ORDER BY p.kind, p.name_hans, p.code`
 	if q.Text != "" {
@@ -147,7 +149,8 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 			return Result{}, err
 		}
 		if ok {
-			from += ` JOIN (` + m.SQL + `) m ON m.doc_id = p.code AND m.kind = CASE p.kind WHEN 'bundle' THEN '` + docBundle + `' ELSE '` + docItem + `' END`
+			with = `WITH m AS MATERIALIZED (` + m.SQL + `) `
+			from = ` FROM m JOIN catalog_published p ON p.code = m.doc_id AND p.kind = CASE m.kind WHEN '` + docBundle + `' THEN 'bundle' ELSE 'item' END`
 			args = append(args, m.Args...)
 			order = ` ORDER BY m.score DESC, p.kind, p.code`
 		}
@@ -191,14 +194,24 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 		args = append(args, q.MinDepth)
 	}
 	res := Result{Page: q.Page, PerPage: q.PerPage, Entries: []Entry{}}
-	if err := s.db.Get(ctx, &res.Total, `SELECT COUNT(*)`+from+where, args...); err != nil {
+	// One query gives the page and, on each row, the number of all matches.
+	var rows []struct {
+		Entry
+		Total int `db:"total"`
+	}
+	if err := s.db.Select(ctx, &rows, with+`SELECT p.kind, p.code, p.version, p.org_code, p.region_code, p.name_hans, p.name_hant,
+		p.name_en, p.item_type, p.service_object, p.promised_days, p.visits, p.online_depth, p.fee_fen, p.item_count,
+		COUNT(*) OVER () AS total`+from+where+order+` LIMIT ? OFFSET ?`, append(args, q.PerPage, (q.Page-1)*q.PerPage)...); err != nil {
 		return Result{}, err
 	}
-	if res.Total == 0 || (q.Page-1)*q.PerPage >= res.Total {
-		return res, nil
+	if len(rows) == 0 {
+		// Past the last page (or nothing at all): count them.
+		err := s.db.Get(ctx, &res.Total, with+`SELECT COUNT(*)`+from+where, args...)
+		return res, err
 	}
-	err := s.db.Select(ctx, &res.Entries, `SELECT p.kind, p.code, p.version, p.org_code, p.region_code, p.name_hans, p.name_hant,
-		p.name_en, p.item_type, p.service_object, p.promised_days, p.visits, p.online_depth, p.fee_fen, p.item_count`+
-		from+where+order+` LIMIT ? OFFSET ?`, append(args, q.PerPage, (q.Page-1)*q.PerPage)...)
-	return res, err
+	res.Total = rows[0].Total
+	for _, r := range rows {
+		res.Entries = append(res.Entries, r.Entry)
+	}
+	return res, nil
 }

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -25,6 +26,7 @@ import (
 type Service struct {
 	db    *store.DB
 	index *search.Index
+	orgs  orgCache
 }
 
 // New returns the catalogue over db, indexing published entries in ix.
@@ -129,6 +131,42 @@ func notFound(kind Kind) error {
 		return errs.E(errs.NotFound, "catalog.error.bundle_not_found")
 	}
 	return errs.E(errs.NotFound, "catalog.error.item_not_found")
+}
+
+// orgCache keeps the organisations entries name (their regions, and their names for the search
+// index) for a minute: an import names the same few organisations thousands of times, and
+// organisations change rarely.
+type orgCache struct {
+	mu sync.Mutex
+	m  map[string]cachedOrg
+}
+
+type cachedOrg struct {
+	o  org.Organisation
+	at time.Time
+}
+
+const orgCacheTTL = time.Minute
+
+// org returns organisation code (errs.NotFound if there is none).
+func (s *Service) org(ctx context.Context, code string) (org.Organisation, error) {
+	s.orgs.mu.Lock()
+	c, ok := s.orgs.m[code]
+	s.orgs.mu.Unlock()
+	if ok && time.Since(c.at) < orgCacheTTL {
+		return c.o, nil
+	}
+	o, err := org.Get(ctx, s.db, code)
+	if err != nil {
+		return o, err
+	}
+	s.orgs.mu.Lock()
+	if s.orgs.m == nil {
+		s.orgs.m = map[string]cachedOrg{}
+	}
+	s.orgs.m[code] = cachedOrg{o, time.Now()}
+	s.orgs.mu.Unlock()
+	return o, nil
 }
 
 // objectType names an entry's kind in audit records.

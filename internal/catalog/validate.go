@@ -12,7 +12,6 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
-	"github.com/yiwang-platform/yiwang/internal/org"
 )
 
 // Limits on what an entry holds.
@@ -193,7 +192,7 @@ func CheckFormSchema(raw json.RawMessage, field string) (json.RawMessage, error)
 
 // orgRegion returns the region code of organisation code, or an error on field.
 func (s *Service) orgRegion(ctx context.Context, code, field string) (string, error) {
-	o, err := org.Get(ctx, s.db, code)
+	o, err := s.org(ctx, code)
 	if errs.Is(err, errs.NotFound) {
 		return "", errs.Field(field, "catalog.error.org", code)
 	}

@@ -323,6 +323,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		code, org string
 		name      [3]string
 		data      string
+		item      *Item // an item's content, to index without reading it back
 	}
 	var all []entryData
 	for i := range items {
@@ -334,7 +335,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		if err != nil {
 			return 0, err
 		}
-		all = append(all, entryData{KindItem, it.Code, it.Org, [3]string{it.NameHans, it.NameHant, it.NameEn}, data})
+		all = append(all, entryData{KindItem, it.Code, it.Org, [3]string{it.NameHans, it.NameHant, it.NameEn}, data, &items[i]})
 	}
 	for i := range bundles {
 		if err := s.checkBundle(ctx, &bundles[i]); err != nil {
@@ -345,7 +346,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		if err != nil {
 			return 0, err
 		}
-		all = append(all, entryData{KindBundle, b.Code, b.Org, [3]string{b.NameHans, b.NameHant, b.NameEn}, data})
+		all = append(all, entryData{KindBundle, b.Code, b.Org, [3]string{b.NameHans, b.NameHant, b.NameEn}, data, nil})
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		n = 0
@@ -396,20 +397,27 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 				version, version, tx.Now, d.kind, d.code); err != nil {
 				return err
 			}
-			if err := s.refreshPublished(ctx, tx, d.kind, d.code); err != nil {
+			if d.item != nil {
+				it := *d.item
+				it.Version, it.Status = version, Published
+				err = s.refreshItem(ctx, tx, it)
+			} else {
+				err = s.refreshPublished(ctx, tx, d.kind, d.code)
+			}
+			if err != nil {
 				return fmt.Errorf("%s %s: %w", d.kind, d.code, err)
 			}
 			if err := audit.Record(ctx, tx, audit.Change{Action: "catalog." + string(d.kind) + ".import", ObjectType: objectType(d.kind),
 				ObjectID: d.code, After: json.RawMessage(d.data), Detail: map[string]any{"version": version, "org": d.org}}); err != nil {
 				return err
 			}
-			if err := events.Enqueue(ctx, tx, "catalog.published", map[string]any{"kind": d.kind, "code": d.code,
-				"version": version, "org": d.org}); err != nil {
-				return err
-			}
 			n++
 		}
-		return nil
+		if n == 0 {
+			return nil
+		}
+		// One event for the lot: an import may publish thousands of entries.
+		return events.Enqueue(ctx, tx, "catalog.imported", map[string]any{"published": n})
 	})
 	return n, err
 }
