@@ -150,4 +150,3 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
-
