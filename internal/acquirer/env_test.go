@@ -66,7 +66,7 @@ func (b *inbox) keys() []string {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *store.DB
 	clock  *clock.Fake
@@ -99,7 +99,7 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func sys() context.Context { return principal.With(context.Background(), principal.SystemPrincipal) }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	ctx := sys()
 	if _, err := org.Seed(ctx, db, org.Directory()); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/payments"
+	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
 )
@@ -293,4 +294,41 @@ func TestStatementSigned(t *testing.T) {
 	if _, err := mistrusting.Statement(context.Background(), e.clock.Now()); errs.KindOf(err) != errs.Unavailable {
 		t.Errorf("statement under another key: %v", err)
 	}
+}
+
+// FuzzHandleCallback feeds the platform signed callbacks of any shape for a paying order: the
+// platform answers each with acknowledgement or a refusal it can explain (never an internal
+// error), and the order is paid only by a notification that names its payment, its
+// transaction and its amount.
+func FuzzHandleCallback(f *testing.F) {
+	for _, b := range notificationSeeds() {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"notify_id":"n","notify_type":"payment","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","trade_status":"SUCCESS","amount_fen":15000}`))
+	f.Add([]byte(`{"notify_id":"n","notify_type":"payment","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","trade_status":"SUCCESS","amount_fen":14999}`))
+	f.Add([]byte(`{"notify_id":"n","notify_type":"refund","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","out_refund_no":"R1","refund_id":"X","refund_status":"SUCCESS","refund_fen":1}`))
+	e := newEnv(f, storetest.Open(f, store.SQLite, storetest.Options{Clock: clockAt(start)}))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e.t = t
+		o := e.order(e.payer)
+		e.start(e.payer, o.ID)
+		attempts, err := e.pay.Attempts(e.ctx, principal.SystemPrincipal, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := attempts[0]
+		body = bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("{ref}"), []byte(a.ID)), []byte("{txn}"), []byte(a.ChannelTxn))
+		err = e.pay.HandleCallback(e.ctx, "sandbox", body, map[string]string{acquirer.SignatureHeader: e.acq.Sign(e.clock.Now(), body)})
+		if k := errs.KindOf(err); err != nil && k != errs.Invalid {
+			t.Fatalf("HandleCallback(%q): %v", body, err)
+		}
+		got := e.get(o.ID)
+		if got.Status == payments.Paid {
+			var n acquirer.Notification
+			if json.Unmarshal(body, &n) != nil || n.OutTradeNo != a.ID || n.TransactionID != a.ChannelTxn || n.AmountFen != o.TotalFen ||
+				n.TradeStatus != "SUCCESS" {
+				t.Fatalf("paid by %q", body)
+			}
+		}
+	})
 }
