@@ -319,7 +319,7 @@ func TestPaymentFlow(t *testing.T) {
 				want: map[string]any{"#": 1, "0.refunded_fen": 800}},
 			{name: "reconcile the day", method: "POST", url: "/api/v1/payments/reconciliations", as: "szb.admin",
 				body: `{"channel":"sandbox","day":"2026-03-02"}`, status: 201,
-				want: map[string]any{"statement_lines": 2, "matched": 2, "mismatched": 0, "theirs_paid_fen": 8800, "theirs_refunded_fen": 800},
+				want:  map[string]any{"statement_lines": 2, "matched": 2, "mismatched": 0, "theirs_paid_fen": 8800, "theirs_refunded_fen": 800},
 				audit: []string{"payment.reconcile"}},
 		})
 		var outcomes []string
