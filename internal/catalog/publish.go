@@ -49,17 +49,18 @@ func (s *Service) refreshPublished(ctx context.Context, tx *store.Tx, kind Kind,
 	if err != nil {
 		return err
 	}
-	return s.refreshItem(ctx, tx, it)
+	return s.refreshItem(ctx, tx, it, false)
 }
 
-// refreshItem is refreshPublished for it, the published version of its item.
-func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item) error {
+// refreshItem is refreshPublished for it, the published version of its item; fresh says the
+// item was never published before, so that it has no tags yet and no bundle holds it.
+func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item, fresh bool) error {
 	code := it.Code
 	l := listing{Kind: KindItem, Code: code, Version: it.Version, Org: it.Org, RegionCode: it.RegionCode, NameHans: it.NameHans,
 		NameHant: it.NameHant, NameEn: it.NameEn, Type: string(it.Type), ServiceObject: it.ServiceObject,
 		PromisedDays: it.PromisedDays, Visits: it.Visits, OnlineDepth: it.OnlineDepth, FeeFen: it.FeeFen(), ItemCount: 1}
 	tags := tagsOf([]string{it.Org}, []string{it.RegionCode}, it.ServiceObject, it.LifeEvents, it.Stages)
-	if err := putListing(ctx, tx, l, tags); err != nil {
+	if err := putListing(ctx, tx, l, tags, fresh); err != nil {
 		return err
 	}
 	on, err := s.orgNames(ctx, it.Org)
@@ -74,6 +75,9 @@ func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item) error 
 	}
 	if err := s.index.PutTx(ctx, tx, doc); err != nil {
 		return err
+	}
+	if fresh {
+		return nil
 	}
 	var bundles []string
 	if err := tx.Select(ctx, &bundles, `SELECT bundle_code FROM catalog_bundle_items WHERE item_code = ? ORDER BY bundle_code`, code); err != nil {
@@ -106,7 +110,7 @@ func (s *Service) refreshBundle(ctx context.Context, tx *store.Tx, code string) 
 	l := listing{Kind: KindBundle, Code: code, Version: pb.Version, Org: pb.Org, RegionCode: lead.RegionCode, NameHans: pb.NameHans,
 		NameHant: pb.NameHant, NameEn: pb.NameEn, Type: "", ServiceObject: pb.ServiceObject, PromisedDays: pb.PromisedDays(),
 		Visits: pb.Visits(), OnlineDepth: pb.OnlineDepth(), FeeFen: pb.FeeFen(), ItemCount: len(pb.ItemVersions)}
-	if err := putListing(ctx, tx, l, tagsOf(orgs, regions, pb.ServiceObject, pb.LifeEvents, pb.Stages)); err != nil {
+	if err := putListing(ctx, tx, l, tagsOf(orgs, regions, pb.ServiceObject, pb.LifeEvents, pb.Stages), false); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM catalog_bundle_items WHERE bundle_code = ?`, code); err != nil {
@@ -143,7 +147,14 @@ func tagsOf(orgs, regions []string, object string, events, stages []string) []st
 		tags = append(tags, "org:"+o)
 	}
 	for _, r := range regions {
+		// The region itself, and each region it lies in (for searches of a city or the province).
 		tags = append(tags, "region:"+r)
+		if city := r[:4] + "00"; city != r {
+			tags = append(tags, "in:"+city)
+		}
+		if province := r[:2] + "0000"; province != r {
+			tags = append(tags, "in:"+province)
+		}
 	}
 	switch object {
 	case ObjectPerson, ObjectEnterprise:
@@ -160,10 +171,12 @@ func tagsOf(orgs, regions []string, object string, events, stages []string) []st
 	return tags
 }
 
-// putListing writes an entry's listing and replaces its tags.
-func putListing(ctx context.Context, tx *store.Tx, l listing, tags []string) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM catalog_tags WHERE kind = ? AND code = ?`, l.Kind, l.Code); err != nil {
-		return err
+// putListing writes an entry's listing and replaces its tags (fresh: it has none yet).
+func putListing(ctx context.Context, tx *store.Tx, l listing, tags []string, fresh bool) error {
+	if !fresh {
+		if _, err := tx.Exec(ctx, `DELETE FROM catalog_tags WHERE kind = ? AND code = ?`, l.Kind, l.Code); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO catalog_published (kind, code, version, org_code, region_code, name_hans, name_hant,
 		name_en, item_type, service_object, promised_days, visits, online_depth, fee_fen, item_count, published_at)

@@ -350,17 +350,31 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		n = 0
+		// The entries already there, read in a few queries rather than one per entry.
+		known := map[string]entry{}
+		for i := 0; i < len(all); i += 500 {
+			var codes []any
+			for _, d := range all[i:min(i+500, len(all))] {
+				codes = append(codes, d.code)
+			}
+			var es []entry
+			if err := tx.Select(ctx, &es, `SELECT kind, code, org_code, latest_version, published_version, created_at, updated_at
+				FROM catalog_entries WHERE code IN (`+store.Placeholders(len(codes))+`)`, codes...); err != nil {
+				return err
+			}
+			for _, e := range es {
+				known[string(e.Kind)+" "+e.Code] = e
+			}
+		}
 		for _, d := range all {
-			e, err := loadEntry(ctx, tx, d.kind, d.code)
+			e, exists := known[string(d.kind)+" "+d.code]
 			version := 1
 			switch {
-			case errs.Is(err, errs.NotFound):
-				if _, err := tx.Exec(ctx, `INSERT INTO catalog_entries (kind, code, org_code, latest_version, created_at, updated_at)
-					VALUES (?, ?, ?, 1, ?, ?)`, d.kind, d.code, d.org, tx.Now, tx.Now); err != nil {
+			case !exists:
+				if _, err := tx.Exec(ctx, `INSERT INTO catalog_entries (kind, code, org_code, latest_version, published_version,
+					created_at, updated_at) VALUES (?, ?, ?, 1, 1, ?, ?)`, d.kind, d.code, d.org, tx.Now, tx.Now); err != nil {
 					return err
 				}
-			case err != nil:
-				return err
 			case e.Org != d.org:
 				return errs.E(errs.Conflict, "catalog.error.import_org", d.code)
 			default:
@@ -393,14 +407,17 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 				d.kind, d.code, version, d.name[0], d.name[1], d.name[2], d.data, actor, tx.Now, actor, tx.Now, actor, tx.Now, actor, tx.Now); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE catalog_entries SET latest_version = ?, published_version = ?, updated_at = ? WHERE kind = ? AND code = ?`,
-				version, version, tx.Now, d.kind, d.code); err != nil {
-				return err
+			if exists {
+				if _, err := tx.Exec(ctx, `UPDATE catalog_entries SET latest_version = ?, published_version = ?, updated_at = ?
+					WHERE kind = ? AND code = ?`, version, version, tx.Now, d.kind, d.code); err != nil {
+					return err
+				}
 			}
+			var err error
 			if d.item != nil {
 				it := *d.item
 				it.Version, it.Status = version, Published
-				err = s.refreshItem(ctx, tx, it)
+				err = s.refreshItem(ctx, tx, it, !exists)
 			} else {
 				err = s.refreshPublished(ctx, tx, d.kind, d.code)
 			}

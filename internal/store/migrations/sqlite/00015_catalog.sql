@@ -62,9 +62,10 @@ CREATE TABLE catalog_published (
     PRIMARY KEY (kind, code),
     FOREIGN KEY (kind, code) REFERENCES catalog_entries (kind, code)
 );
-CREATE INDEX catalog_published_name ON catalog_published (kind, name_hans);
+CREATE INDEX catalog_published_name ON catalog_published (kind, name_hans, code);
 
--- The filters of a published entry: org:<code>, region:<code>, life:<event>, stage:<stage>,
+-- The filters of a published entry: org:<code>, region:<code> (and in:<code> for each region it
+-- lies in), life:<event>, stage:<stage>,
 -- object:<person|enterprise>.
 CREATE TABLE catalog_tags (
     kind TEXT NOT NULL,
