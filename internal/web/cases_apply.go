@@ -38,15 +38,15 @@ type caseErrorLink struct {
 	Href, Message string
 }
 
-// fieldID is the HTML id of form field name.
-func fieldID(name string) string { return "f-" + htmlID(name) }
+// caseFieldID is the HTML id of form field name.
+func caseFieldID(name string) string { return "f-" + caseHTMLID(name) }
 
 // formFields describes sch's fields for the page, with the values as typed (or stored) and the
 // message beside each field at fault.
 func (b casesBase) formFields(sch *formschema.Schema, values url.Values, errors map[string]string) []caseFieldView {
 	var out []caseFieldView
 	for _, f := range sch.Fields() {
-		v := caseFieldView{Name: f.Name, ID: fieldID(f.Name), Label: f.Title.In(b.Lang), Help: f.Help.In(b.Lang),
+		v := caseFieldView{Name: f.Name, ID: caseFieldID(f.Name), Label: f.Title.In(b.Lang), Help: f.Help.In(b.Lang),
 			Widget: f.Widget, InputType: "text", Required: f.Required, MaxLength: f.MaxLength, Value: values.Get(f.Name),
 			Error: errors[f.Name], Multiline: f.Widget == formschema.WidgetTextarea}
 		var described []string
@@ -89,11 +89,11 @@ func (b casesBase) formFields(sch *formschema.Schema, values url.Values, errors 
 	return out
 }
 
-// storedValues writes a case's stored form values as the strings its form fields hold.
-func storedValues(form map[string]any) url.Values {
+// caseStoredValues writes a case's stored form values as the strings its form fields hold.
+func caseStoredValues(form map[string]any) url.Values {
 	v := url.Values{}
 	for k, x := range form {
-		if s := valueStrings(x); len(s) > 0 {
+		if s := caseValueStrings(x); len(s) > 0 {
 			v[k] = s
 		}
 	}
@@ -209,15 +209,15 @@ func (s *Site) newApplyPage(w http.ResponseWriter, r *http.Request, sp applySpec
 		page.Name, page.ResultLicence = b.name(bd.NameHans, bd.NameHant, bd.NameEn), bd.ResultLicence
 		for _, it := range bd.Items {
 			page.Items = append(page.Items, caseApplyItem{Name: b.name(it.NameHans, it.NameHant, it.NameEn), OrgName: name(it.Org),
-				PromisedDays: promised(it)})
+				PromisedDays: casePromised(it)})
 		}
 	} else {
 		it := sp.item
-		page.Name, page.PromisedDays, page.LegalDays = b.name(it.NameHans, it.NameHant, it.NameEn), promised(*it), it.LegalDays
+		page.Name, page.PromisedDays, page.LegalDays = b.name(it.NameHans, it.NameHant, it.NameEn), casePromised(*it), it.LegalDays
 		if it.Org != "" {
 			page.OrgName = name(it.Org)
 		}
-		page.Fees, page.FeeTotal = feeViews(it.Fees)
+		page.Fees, page.FeeTotal = caseFeeList(it.Fees)
 	}
 	page.Title = b.T("cases.apply.title_of", page.Name)
 	sch, err := s.cfg.Cases.Form(sp.schema())
@@ -230,8 +230,8 @@ func (s *Site) newApplyPage(w http.ResponseWriter, r *http.Request, sp applySpec
 	return page, nil
 }
 
-// promised is an item's time limit in working days: the promised one, else the legal one.
-func promised(it cases.ItemSpec) int {
+// casePromised is an item's time limit in working days: the promised one, else the legal one.
+func casePromised(it cases.ItemSpec) int {
 	if it.PromisedDays > 0 {
 		return it.PromisedDays
 	}
@@ -266,10 +266,10 @@ func (p *caseApplyPage) fail(errors map[string]string) {
 
 // ---- uploads -----------------------------------------------------------------------------------
 
-// postedUploads reads the file chosen for each material the applicant uploads (form field
+// casePostedUploads reads the file chosen for each material the applicant uploads (form field
 // cases.MaterialField(code)), each within its material's size limit: the uploads, and the
 // messages of files refused before the case service sees them.
-func postedUploads(r *http.Request, lang i18n.Lang, specs []cases.MaterialSpec) ([]cases.Upload, map[string]string, bool) {
+func casePostedUploads(r *http.Request, lang i18n.Lang, specs []cases.MaterialSpec) ([]cases.Upload, map[string]string, bool) {
 	var out []cases.Upload
 	errors := map[string]string{}
 	tooLarge := false
@@ -282,7 +282,7 @@ func postedUploads(r *http.Request, lang i18n.Lang, specs []cases.MaterialSpec) 
 			limit = m.MaxBytes
 		}
 		field := cases.MaterialField(m.Code)
-		data, name, ok, err := readUpload(r, field, limit, "cases.error.material_too_large", byteSize(limit))
+		data, name, ok, err := readUpload(r, field, limit, "cases.error.material_too_large", caseByteSize(limit))
 		switch {
 		case err != nil:
 			errors[field] = i18n.T(lang, errs.Public(err).Message, errs.Public(err).Args...)
@@ -294,8 +294,8 @@ func postedUploads(r *http.Request, lang i18n.Lang, specs []cases.MaterialSpec) 
 	return out, errors, tooLarge
 }
 
-// fieldMessages translates field errors into messages by field.
-func fieldMessages(lang i18n.Lang, fe *formschema.Errors, into map[string]string) map[string]string {
+// caseFieldMessages translates field errors into messages by field.
+func caseFieldMessages(lang i18n.Lang, fe *formschema.Errors, into map[string]string) map[string]string {
 	if into == nil {
 		into = map[string]string{}
 	}
@@ -310,9 +310,9 @@ func fieldMessages(lang i18n.Lang, fe *formschema.Errors, into map[string]string
 	return into
 }
 
-// draftErrors keeps what is wrong with a draft's values: a required field not filled in yet is
+// caseDraftErrors keeps what is wrong with a draft's values: a required field not filled in yet is
 // not wrong in a draft.
-func draftErrors(fe *formschema.Errors, values map[string]any) *formschema.Errors {
+func caseDraftErrors(fe *formschema.Errors, values map[string]any) *formschema.Errors {
 	if fe == nil {
 		return nil
 	}
@@ -329,8 +329,8 @@ func draftErrors(fe *formschema.Errors, values map[string]any) *formschema.Error
 	return &formschema.Errors{Fields: kept}
 }
 
-// formErrorStatus is the status of a form sent back: 413 when a file was too large.
-func formErrorStatus(tooLarge bool, err error) int {
+// caseFormStatus is the status of a form sent back: 413 when a file was too large.
+func caseFormStatus(tooLarge bool, err error) int {
 	if tooLarge || errs.KindOf(err) == errs.TooLarge {
 		return http.StatusRequestEntityTooLarge
 	}
@@ -342,8 +342,8 @@ func formErrorStatus(tooLarge bool, err error) int {
 	return http.StatusBadRequest
 }
 
-// channelOf is how a person's application arrives: from a kiosk or online.
-func channelOf(r *http.Request) cases.Channel {
+// caseChannel is how a person's application arrives: from a kiosk or online.
+func caseChannel(r *http.Request) cases.Channel {
 	if isKiosk(r) {
 		return cases.ChannelKiosk
 	}
@@ -385,7 +385,7 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := i18n.Negotiate(r)
 	values, fe := sch.FromForm(r.PostForm)
-	uploads, upErrs, tooLarge := postedUploads(r, lang, sp.materials())
+	uploads, upErrs, tooLarge := casePostedUploads(r, lang, sp.materials())
 	sendBack := func(status int, errors map[string]string, filesAgain bool) error {
 		page, err := s.newApplyPage(w, r, sp, r.PostForm, errors)
 		if err != nil {
@@ -394,24 +394,24 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 		page.FilesAgain = filesAgain
 		return s.render(w, status, "cases/apply", page)
 	}
-	a := sp.application(channelOf(r))
+	a := sp.application(caseChannel(r))
 	a.Form = values
 	if r.PostFormValue("action") == "draft" {
-		errors := fieldMessages(lang, draftErrors(fe, values), upErrs)
+		errors := caseFieldMessages(lang, caseDraftErrors(fe, values), upErrs)
 		if len(errors) > 0 {
-			return sendBack(formErrorStatus(tooLarge, nil), errors, len(uploads) > 0)
+			return sendBack(caseFormStatus(tooLarge, nil), errors, len(uploads) > 0)
 		}
 		c, err := s.cfg.Cases.Start(r.Context(), p, a)
 		if err != nil {
 			if _, ok := formStatus(err, errs.Forbidden); !ok {
 				return err
 			}
-			return sendBack(formErrorStatus(false, err), caseErrorFields(lang, err), len(uploads) > 0)
+			return sendBack(caseFormStatus(false, err), caseErrorFields(lang, err), len(uploads) > 0)
 		}
 		return s.afterDraftSaved(w, r, c, uploads, caseEditMy)
 	}
 	if fe != nil || len(upErrs) > 0 {
-		errors := fieldMessages(lang, fe, upErrs)
+		errors := caseFieldMessages(lang, fe, upErrs)
 		for _, m := range sp.materials() {
 			if m.Required && (m.Source == cases.SourceApplicant || m.Source == "") && !slices.ContainsFunc(uploads,
 				func(u cases.Upload) bool { return u.Code == m.Code }) {
@@ -420,7 +420,7 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		return sendBack(formErrorStatus(tooLarge, nil), errors, len(uploads) > 0)
+		return sendBack(caseFormStatus(tooLarge, nil), errors, len(uploads) > 0)
 	}
 	a.Materials = uploads
 	sub, err := s.cfg.Cases.Apply(r.Context(), p, a)
@@ -428,7 +428,7 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 		if _, ok := formStatus(err, errs.Forbidden, errs.TooLarge); !ok {
 			return err
 		}
-		return sendBack(formErrorStatus(false, err), caseErrorFields(lang, err), len(uploads) > 0)
+		return sendBack(caseFormStatus(false, err), caseErrorFields(lang, err), len(uploads) > 0)
 	}
 	return s.renderSubmitted(w, r, sub, false)
 }
@@ -475,7 +475,7 @@ func (s *Site) afterDraftSaved(w http.ResponseWriter, r *http.Request, c cases.C
 		if err != nil {
 			return err
 		}
-		return s.renderDraft(w, r, fresh, mode, storedValues(fresh.Form), errors, formErrorStatus(tooLarge, nil))
+		return s.renderDraft(w, r, fresh, mode, caseStoredValues(fresh.Form), errors, caseFormStatus(tooLarge, nil))
 	}
 	seeOther(w, r, mode.edit(c.ID)+"?done=saved")
 	return nil
@@ -543,7 +543,7 @@ func (s *Site) editDraftForm(w http.ResponseWriter, r *http.Request, mode caseEd
 	if err != nil || !ok {
 		return err
 	}
-	return s.renderDraft(w, r, c, mode, storedValues(c.Form), nil, http.StatusOK)
+	return s.renderDraft(w, r, c, mode, caseStoredValues(c.Form), nil, http.StatusOK)
 }
 
 func (s *Site) draftPost(w http.ResponseWriter, r *http.Request) error {
@@ -570,15 +570,15 @@ func (s *Site) editDraftPost(w http.ResponseWriter, r *http.Request, mode caseEd
 	}
 	lang := i18n.Negotiate(r)
 	values, fe := sch.FromForm(r.PostForm)
-	uploads, upErrs, tooLarge := postedUploads(r, lang, sp.materials())
-	if errors := fieldMessages(lang, draftErrors(fe, values), upErrs); len(errors) > 0 {
-		return s.renderDraft(w, r, c, mode, r.PostForm, errors, formErrorStatus(tooLarge, nil))
+	uploads, upErrs, tooLarge := casePostedUploads(r, lang, sp.materials())
+	if errors := caseFieldMessages(lang, caseDraftErrors(fe, values), upErrs); len(errors) > 0 {
+		return s.renderDraft(w, r, c, mode, r.PostForm, errors, caseFormStatus(tooLarge, nil))
 	}
 	if c, err = s.cfg.Cases.SaveDraft(r.Context(), p, c.ID, values); err != nil {
 		if _, ok := formStatus(err); !ok {
 			return err
 		}
-		return s.renderDraft(w, r, c, mode, r.PostForm, caseErrorFields(lang, err), formErrorStatus(false, err))
+		return s.renderDraft(w, r, c, mode, r.PostForm, caseErrorFields(lang, err), caseFormStatus(false, err))
 	}
 	if r.PostFormValue("action") != "submit" {
 		return s.afterDraftSaved(w, r, c, uploads, mode)
@@ -610,7 +610,7 @@ func (s *Site) editDraftPost(w http.ResponseWriter, r *http.Request, mode caseEd
 	if gerr != nil {
 		return gerr
 	}
-	return s.renderDraft(w, r, fresh, mode, storedValues(fresh.Form), errors, formErrorStatus(tooLarge, err))
+	return s.renderDraft(w, r, fresh, mode, caseStoredValues(fresh.Form), errors, caseFormStatus(tooLarge, err))
 }
 
 // materialRemove removes a file from the applicant's draft.
@@ -631,7 +631,7 @@ func (s *Site) removeDraftMaterial(w http.ResponseWriter, r *http.Request, mode 
 		if _, ok := formStatus(err); !ok {
 			return err
 		}
-		return s.renderDraft(w, r, c, mode, storedValues(c.Form), caseErrorFields(i18n.Negotiate(r), err), formErrorStatus(false, err))
+		return s.renderDraft(w, r, c, mode, caseStoredValues(c.Form), caseErrorFields(i18n.Negotiate(r), err), caseFormStatus(false, err))
 	}
 	seeOther(w, r, mode.edit(c.ID)+"?done=removed")
 	return nil

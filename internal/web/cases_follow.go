@@ -171,7 +171,7 @@ type caseApplicantPage struct {
 // ActionID is the prefix of the ids of the fields of the form of Action.
 func (p caseApplicantPage) ActionID() string { return strings.ReplaceAll(p.Action, "/", "-") }
 
-func withdrawable(st cases.Status) bool {
+func caseWithdrawable(st cases.Status) bool {
 	switch st {
 	case cases.StatusDraft, cases.StatusSubmitted, cases.StatusSupplementRequested, cases.StatusAccepted, cases.StatusReviewed,
 		cases.StatusInProgress:
@@ -197,7 +197,7 @@ func (s *Site) newApplicantPage(w http.ResponseWriter, r *http.Request) (caseApp
 		return caseApplicantPage{}, c, err
 	}
 	page := caseApplicantPage{casesBase: b, caseDetail: d, F: newForm(r),
-		CanResubmit: c.Status == cases.StatusSupplementRequested, CanWithdraw: withdrawable(c.Status),
+		CanResubmit: c.Status == cases.StatusSupplementRequested, CanWithdraw: caseWithdrawable(c.Status),
 		CanMessage: c.Status != cases.StatusDraft, CanResetCode: c.Number != "" && c.ParentID == ""}
 	page.Title = b.T("cases.case.title", d.Number)
 	if c.Status == cases.StatusCompleted {
@@ -274,7 +274,7 @@ func (s *Site) myCaseDone(w http.ResponseWriter, r *http.Request, action, done, 
 			page.F.Field = ""
 		}
 	}
-	return s.render(w, formErrorStatus(false, err), "cases/case", page)
+	return s.render(w, caseFormStatus(false, err), "cases/case", page)
 }
 
 func (s *Site) myMessage(w http.ResponseWriter, r *http.Request) error {
@@ -354,12 +354,12 @@ func (s *Site) myQueryCode(w http.ResponseWriter, r *http.Request) error {
 
 // ---- the files of a case ---------------------------------------------------------------------
 
-// materialTypes are the media types of the upload formats.
-var materialTypes = map[string]string{cases.FormatPDF: "application/pdf", cases.FormatJPEG: "image/jpeg",
+// caseMaterialTypes are the media types of the upload formats.
+var caseMaterialTypes = map[string]string{cases.FormatPDF: "application/pdf", cases.FormatJPEG: "image/jpeg",
 	cases.FormatPNG: "image/png", cases.FormatOFD: "application/ofd"}
 
-// sendFile answers with a private file to save.
-func sendFile(w http.ResponseWriter, contentType, name string, data []byte) error {
+// caseSendFile answers with a private file to save.
+func caseSendFile(w http.ResponseWriter, contentType, name string, data []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", attachment(name))
@@ -378,11 +378,11 @@ func (s *Site) caseMaterialFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ct := materialTypes[m.Format]
+	ct := caseMaterialTypes[m.Format]
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return sendFile(w, ct, m.FileName, data)
+	return caseSendFile(w, ct, m.FileName, data)
 }
 
 // decisionFiles reads the decision of the request's case for p and names its files.
@@ -404,7 +404,7 @@ func (s *Site) caseDecisionDocument(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return sendFile(w, "application/json", "decision-"+number+".json", doc)
+	return caseSendFile(w, "application/json", "decision-"+number+".json", doc)
 }
 
 func (s *Site) caseDecisionSignature(w http.ResponseWriter, r *http.Request) error {
@@ -416,5 +416,5 @@ func (s *Site) caseDecisionSignature(w http.ResponseWriter, r *http.Request) err
 	if d.SignatureFormat != "" && d.SignatureFormat != "cms" {
 		name, ct = "decision-"+number+".json."+d.SignatureFormat, "application/octet-stream"
 	}
-	return sendFile(w, ct, name, sig)
+	return caseSendFile(w, ct, name, sig)
 }

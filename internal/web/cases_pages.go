@@ -203,11 +203,11 @@ type caseMaterialView struct {
 	Status, StatusLabel, FileName, Size, Added, Href, Error              string
 }
 
-// materialFieldID is the HTML id of material code's file input.
-func materialFieldID(code string) string { return "m-" + htmlID(code) }
+// caseMaterialID is the HTML id of material code's file input.
+func caseMaterialID(code string) string { return "m-" + caseHTMLID(code) }
 
-// htmlID keeps the characters of s that are safe in an id and a URL fragment.
-func htmlID(s string) string {
+// caseHTMLID keeps the characters of s that are safe in an id and a URL fragment.
+func caseHTMLID(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
 			return r
@@ -216,7 +216,7 @@ func htmlID(s string) string {
 	}, s)
 }
 
-var formatAccept = map[string]string{cases.FormatPDF: ".pdf,application/pdf", cases.FormatJPEG: ".jpg,.jpeg,image/jpeg",
+var caseFormatAccept = map[string]string{cases.FormatPDF: ".pdf,application/pdf", cases.FormatJPEG: ".jpg,.jpeg,image/jpeg",
 	cases.FormatPNG: ".png,image/png", cases.FormatOFD: ".ofd"}
 
 func (b casesBase) materialView(code, hans, hant, en, source string, required bool, formats []string, maxBytes int64) caseMaterialView {
@@ -226,13 +226,13 @@ func (b casesBase) materialView(code, hans, hant, en, source string, required bo
 	if maxBytes <= 0 || maxBytes > blob.MaxSize {
 		maxBytes = blob.MaxSize
 	}
-	v := caseMaterialView{Code: code, Field: cases.MaterialField(code), ID: materialFieldID(code), Name: b.name(hans, hant, en),
+	v := caseMaterialView{Code: code, Field: cases.MaterialField(code), ID: caseMaterialID(code), Name: b.name(hans, hant, en),
 		Source: source, SourceLabel: b.T(msgKey("cases.page.source.", source)), Required: required,
-		MaxSize: byteSize(maxBytes), Uploadable: source == cases.SourceApplicant || source == ""}
+		MaxSize: caseByteSize(maxBytes), Uploadable: source == cases.SourceApplicant || source == ""}
 	var names, accept []string
 	for _, f := range formats {
 		names = append(names, strings.ToUpper(f))
-		accept = append(accept, formatAccept[f])
+		accept = append(accept, caseFormatAccept[f])
 	}
 	v.Formats, v.Accept = strings.Join(names, ", "), strings.Join(accept, ",")
 	if v.Source == "" {
@@ -264,7 +264,7 @@ func (b casesBase) caseMaterials(c cases.Case) []caseMaterialView {
 		v.Status, v.StatusLabel = string(m.Status), b.T(msgKey("cases.material_status.", string(m.Status)))
 		v.Requested = m.Status == cases.MaterialRequested
 		if m.FileName != "" && m.SHA256 != "" {
-			v.FileName, v.Size = m.FileName, byteSize(m.Size)
+			v.FileName, v.Size = m.FileName, caseByteSize(m.Size)
 			v.Href = "/cases/" + url.PathEscape(c.ID) + "/materials/" + url.PathEscape(m.Code)
 		}
 		if m.AddedAt != nil {
@@ -275,8 +275,8 @@ func (b casesBase) caseMaterials(c cases.Case) []caseMaterialView {
 	return out
 }
 
-// byteSize writes a size for people: "5 MB", "820 KB".
-func byteSize(n int64) string {
+// caseByteSize writes a size for people: "5 MB", "820 KB".
+func caseByteSize(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return strconv.FormatInt(n>>20, 10) + " MB"
@@ -294,8 +294,8 @@ type caseFeeView struct {
 	Name, Amount, LegalBasis string
 }
 
-// yuan writes an amount in fen as yuan: "¥120.00".
-func yuan(fen int64) string {
+// caseYuan writes an amount in fen as yuan: "¥120.00".
+func caseYuan(fen int64) string {
 	sign := ""
 	if fen < 0 {
 		sign, fen = "-", -fen
@@ -303,17 +303,17 @@ func yuan(fen int64) string {
 	return sign + "¥" + strconv.FormatInt(fen/100, 10) + "." + strconv.FormatInt(fen%100/10, 10) + strconv.FormatInt(fen%10, 10)
 }
 
-func feeViews(lines []cases.FeeLine) ([]caseFeeView, string) {
+func caseFeeList(lines []cases.FeeLine) ([]caseFeeView, string) {
 	var out []caseFeeView
 	var total int64
 	for _, f := range lines {
-		out = append(out, caseFeeView{Name: f.Name, Amount: yuan(f.AmountFen), LegalBasis: f.LegalBasis})
+		out = append(out, caseFeeView{Name: f.Name, Amount: caseYuan(f.AmountFen), LegalBasis: f.LegalBasis})
 		total += f.AmountFen
 	}
 	if total == 0 {
 		return nil, ""
 	}
-	return out, yuan(total)
+	return out, caseYuan(total)
 }
 
 // ---- the timeline ------------------------------------------------------------------------------
@@ -384,7 +384,7 @@ func (b casesBase) eventDetails(e cases.Event, materialName func(string) string)
 		}
 	case cases.EventFeeOrderOpened:
 		if n, ok := e.Detail["amount_fen"].(float64); ok {
-			return yuan(int64(n))
+			return caseYuan(int64(n))
 		}
 	}
 	return ""
@@ -446,7 +446,7 @@ func (s *Site) formValues(b casesBase, c cases.Case) []caseValueView {
 		if !ok {
 			continue
 		}
-		vals := valueStrings(v)
+		vals := caseValueStrings(v)
 		for i, x := range vals {
 			for _, o := range f.Enum {
 				if o.Value == x {
@@ -477,8 +477,8 @@ func caseFormSchema(c cases.Case) []byte {
 	return nil
 }
 
-// valueStrings writes a stored form value as the strings a form field holds.
-func valueStrings(v any) []string {
+// caseValueStrings writes a stored form value as the strings a form field holds.
+func caseValueStrings(v any) []string {
 	switch x := v.(type) {
 	case nil:
 		return nil
@@ -498,7 +498,7 @@ func valueStrings(v any) []string {
 	case []any:
 		var out []string
 		for _, e := range x {
-			out = append(out, valueStrings(e)...)
+			out = append(out, caseValueStrings(e)...)
 		}
 		return out
 	case []string:

@@ -50,9 +50,9 @@ type caseWorklistPage struct {
 	PrevHref, NextHref string
 }
 
-// worklistStatuses are the statuses an official filters by (drafts never reach a worklist, and
+// caseWorklistStatuses are the statuses an official filters by (drafts never reach a worklist, and
 // a bundle's parent is no official's).
-var worklistStatuses = []cases.Status{cases.StatusSubmitted, cases.StatusSupplementRequested, cases.StatusAccepted,
+var caseWorklistStatuses = []cases.Status{cases.StatusSubmitted, cases.StatusSupplementRequested, cases.StatusAccepted,
 	cases.StatusReviewed, cases.StatusAwaitingPayment, cases.StatusApproved, cases.StatusDenied, cases.StatusCompleted,
 	cases.StatusNotAccepted, cases.StatusWithdrawn, cases.StatusTransferred}
 
@@ -66,7 +66,7 @@ func (s *Site) worklistCases(w http.ResponseWriter, r *http.Request) error {
 	page := caseWorklistPage{casesBase: b, Status: q.Get("status"), Due: q.Get("due"), As: q.Get("as")}
 	f := cases.WorkFilter{Limit: cases.DefaultPage + 1}
 	if page.Status != "" {
-		if !slices.Contains(worklistStatuses, cases.Status(page.Status)) {
+		if !slices.Contains(caseWorklistStatuses, cases.Status(page.Status)) {
 			return errs.Field("status", "cases.error.status")
 		}
 		f.Status = []cases.Status{cases.Status(page.Status)}
@@ -118,7 +118,7 @@ func (s *Site) worklistCases(w http.ResponseWriter, r *http.Request) error {
 		page.Rows = append(page.Rows, b.caseRow(name, c, workCasePath(c.ID)))
 	}
 	page.Statuses = append(page.Statuses, choice{Value: "", Label: b.T("cases.work.any_status")})
-	for _, st := range worklistStatuses {
+	for _, st := range caseWorklistStatuses {
 		page.Statuses = append(page.Statuses, choice{Value: string(st), Label: b.T(msgKey("cases.status.", string(st)))})
 	}
 	page.Dues = []choice{{"", b.T("cases.work.due_any")}, {"soon", b.T("cases.work.due_soon")}, {"overdue", b.T("cases.work.overdue")}}
@@ -275,8 +275,8 @@ func (s *Site) workCase(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "cases/work_case", page)
 }
 
-// workFields are the fields each step's form has.
-var workFields = map[string][]string{
+// caseWorkFields are the fields each step's form has.
+var caseWorkFields = map[string][]string{
 	"accept": {"note"}, "request-materials": {"materials", "note"}, "reject": {"reasons"}, "review": {"opinion"},
 	"procedure": {"kind", "note"}, "procedure/end": {"result"}, "decide": {"outcome", "reasons"}, "deliver": {"method"},
 	"messages": {"body"},
@@ -335,7 +335,7 @@ func (s *Site) workDone(w http.ResponseWriter, r *http.Request, action string, e
 	if perr != nil {
 		return perr
 	}
-	page.Action, page.F = action, newForm(r, workFields[action]...)
+	page.Action, page.F = action, newForm(r, caseWorkFields[action]...)
 	if action == "upload" {
 		page.Material = r.PathValue("code")
 	}
