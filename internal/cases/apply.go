@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -146,24 +145,22 @@ func (s *Service) newRow(p principal.Principal, in *intake, form string, now tim
 	r := &row{ID: newID(), Channel: in.channel, ApplicantAccount: in.account, ApplicantKind: string(in.kind),
 		ActingFor: in.actingFor, ApplicantName: in.name, ReceivingOrg: in.receivingOrg, CreatedBy: p.Actor(),
 		Status: StatusDraft, Form: form, ClockState: ClockNotStarted, CreatedAt: now, UpdatedAt: now}
-	var spec []byte
 	var err error
 	if in.item != nil {
 		it := *in.item
 		r.ItemCode, r.ItemVersion, r.HandlingOrg = it.Code, it.Version, it.Org
 		r.NameHans, r.NameHant, r.NameEn = it.NameHans, it.NameHant, it.NameEn
 		r.LimitDays, r.LegalDays = limitOf(it), it.LegalDays
-		spec, err = json.Marshal(it)
+		err = r.setSpec(it)
 	} else {
 		b := *in.bundle
 		r.BundleCode, r.BundleVersion = b.Code, b.Version
 		r.NameHans, r.NameHant, r.NameEn = b.NameHans, b.NameHant, b.NameEn
-		spec, err = json.Marshal(b)
+		err = r.setSpec(b)
 	}
 	if err != nil {
 		return nil, err
 	}
-	r.Spec = string(spec)
 	return r, nil
 }
 
@@ -209,7 +206,7 @@ func (s *Service) Start(ctx context.Context, p principal.Principal, a Applicatio
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.Now, tx.Now
-		if err := insert(ctx, tx, r); err != nil {
+		if err := s.insert(ctx, tx, r); err != nil {
 			return err
 		}
 		if err := addEvents(ctx, tx, r.ID, p, timelineEntry{kind: EventCreated}); err != nil {
@@ -221,6 +218,7 @@ func (s *Service) Start(ctx context.Context, p principal.Principal, a Applicatio
 	if err != nil {
 		return c, err
 	}
+	s.committed(r)
 	return s.caseOf(r, nil, nil, nil, nil, r.CreatedAt), nil
 }
 
@@ -251,7 +249,7 @@ func (s *Service) SaveDraft(ctx context.Context, p principal.Principal, id strin
 		return c, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		if r, err = loadTx(ctx, tx, id); err != nil {
+		if r, err = s.loadTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := r.requireStatus(StatusDraft); err != nil {
@@ -335,6 +333,8 @@ type filing struct {
 	code     string
 	// officials to notify, by handling organisation.
 	officials map[string][]int64
+	// children are the bundle's cases made in the transaction.
+	children []*row
 }
 
 // Apply submits a new application in one step: the form complete, the materials uploaded with
@@ -386,11 +386,17 @@ func (s *Service) Apply(ctx context.Context, p principal.Principal, a Applicatio
 	var ms []materialRow
 	err = s.db.TransactGrouped(ctx, func(tx *store.Tx) error {
 		var err error
+		f.children = nil
 		ms, err = s.file(ctx, tx, f)
 		return err
 	})
 	if err != nil {
 		return sub, err
+	}
+	s.committed(append(f.children, r)...)
+	if r.isParent() {
+		c, err := s.view(ctx, p, r)
+		return Submission{Case: c, QueryCode: f.code}, err
 	}
 	return Submission{Case: s.caseOf(r, ms, nil, nil, nil, r.UpdatedAt), QueryCode: f.code}, nil
 }
@@ -517,12 +523,14 @@ func (s *Service) Submit(ctx context.Context, p principal.Principal, id string) 
 	}
 	err = s.db.TransactGrouped(ctx, func(tx *store.Tx) error {
 		var err error
+		f.children = nil
 		ms, err = s.file(ctx, tx, f)
 		return err
 	})
 	if err != nil {
 		return sub, err
 	}
+	s.committed(f.children...)
 	c, err := s.view(ctx, p, f.r)
 	if err != nil {
 		return sub, err
@@ -536,7 +544,7 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	r := f.r
 	var ms []materialRow
 	if f.existing {
-		cur, err := loadTx(ctx, tx, r.ID)
+		cur, err := s.loadTx(ctx, tx, r.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -570,7 +578,7 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 		}
 	} else {
 		r.CreatedAt = now
-		if err := insert(ctx, tx, r); err != nil {
+		if err := s.insert(ctx, tx, r); err != nil {
 			return nil, err
 		}
 		es = append(es, timelineEntry{kind: EventCreated})
@@ -664,28 +672,28 @@ func (s *Service) fanOut(ctx context.Context, tx *store.Tx, f *filing, parentMat
 	}
 	for _, it := range b.Items {
 		it.Materials = materialsFor(b, it)
-		spec, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
 		form, err := encodeForm(s.valuesFor(it.FormSchema, values))
 		if err != nil {
 			return err
 		}
 		pid := parent.ID
 		c := &row{ID: newID(), ParentID: &pid, BundleCode: b.Code, BundleVersion: b.Version, ItemCode: it.Code,
-			ItemVersion: it.Version, NameHans: it.NameHans, NameHant: it.NameHant, NameEn: it.NameEn, Spec: string(spec),
+			ItemVersion: it.Version, NameHans: it.NameHans, NameHant: it.NameHant, NameEn: it.NameEn,
 			HandlingOrg: it.Org, ReceivingOrg: parent.ReceivingOrg, Channel: parent.Channel,
 			ApplicantAccount: parent.ApplicantAccount, ApplicantKind: parent.ApplicantKind, ActingFor: parent.ActingFor,
 			ApplicantName: parent.ApplicantName, CreatedBy: parent.CreatedBy, Status: StatusSubmitted, Form: form,
 			LimitDays: limitOf(it), LegalDays: it.LegalDays, ClockState: ClockNotStarted, CreatedAt: now, UpdatedAt: now,
 			SubmittedAt: &now}
+		if err := c.setSpec(it); err != nil {
+			return err
+		}
+		f.children = append(f.children, c)
 		number, err := nextNumber(ctx, tx, regionOf(it.RegionCode, s.cfg.Region))
 		if err != nil {
 			return err
 		}
 		c.Number, c.QueryHash = &number, queryHash(number, f.code)
-		if err := insert(ctx, tx, c); err != nil {
+		if err := s.insert(ctx, tx, c); err != nil {
 			return err
 		}
 		var copied []materialRow

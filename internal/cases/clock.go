@@ -157,7 +157,7 @@ func (s *Service) Sweep(ctx context.Context) (res SweepResult, err error) {
 		var warned, overdue bool
 		err = s.db.Transact(ctx, func(tx *store.Tx) error {
 			warned, overdue = false, false
-			r, err := loadTx(ctx, tx, id)
+			r, err := s.loadTx(ctx, tx, id)
 			if err != nil {
 				return err
 			}

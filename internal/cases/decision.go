@@ -153,7 +153,7 @@ func (s *Service) Decide(ctx context.Context, p principal.Principal, id string, 
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if r, err = loadTx(ctx, tx, id); err != nil {
+		if r, err = s.loadTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := check(r); err != nil {

@@ -437,7 +437,7 @@ func (d decisionSigner) SignDecision(ctx context.Context, p principal.Principal,
 // (when asked for) trust services.
 type env struct {
 	db     *store.DB
-	clock  *clock.Fake
+	clock  *clock.Fake // nil when the real clock runs
 	cal    *calendar.Calendar
 	ids    *identity.Service
 	notify *notify.Service

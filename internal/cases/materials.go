@@ -37,7 +37,7 @@ func (s *Service) AttachMaterial(ctx context.Context, p principal.Principal, id,
 	}
 	var stored materialRow
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err := loadTx(ctx, tx, id)
+		r, err := s.loadTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Service) RemoveMaterial(ctx context.Context, p principal.Principal, id,
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err := loadTx(ctx, tx, id)
+		r, err := s.loadTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package cases
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -22,7 +24,7 @@ type row struct {
 	NameHans         string     `db:"name_hans"`
 	NameHant         string     `db:"name_hant"`
 	NameEn           string     `db:"name_en"`
-	Spec             string     `db:"spec"`
+	Spec             string     `db:"spec_sha256"` // the hex SHA-256 of the spec's JSON in case_specs
 	HandlingOrg      string     `db:"handling_org"`
 	ReceivingOrg     string     `db:"receiving_org"`
 	Channel          Channel    `db:"channel"`
@@ -68,10 +70,21 @@ type row struct {
 	TransferredTo    string     `db:"transferred_to"`
 	RemoteNumber     string     `db:"remote_number"`
 	RemoteStatus     string     `db:"remote_status"`
+
+	// spec is the decoded item or bundle (attached by the Service when it loads a case, or set
+	// when it makes one); specJSON is its JSON while the case is being made.
+	spec     *specData `db:"-"`
+	specJSON string    `db:"-"`
+}
+
+// specData is a decoded spec: an item's, or a bundle parent's.
+type specData struct {
+	item   *ItemSpec
+	bundle *BundleSpec
 }
 
 const rowColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
-	name_hans, name_hant, name_en, spec, handling_org, receiving_org, channel, applicant_account, applicant_kind,
+	name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account, applicant_kind,
 	acting_for, applicant_name, created_by, status, resume_status, outcome, form, limit_days, legal_days,
 	clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at, overdue_at, clock_stopped_at,
 	created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at, decided_by, reasons,
@@ -80,7 +93,7 @@ const rowColumns = `id, number, query_hash, parent_id, bundle_code, bundle_versi
 
 // summaryColumns are what lists read: everything but the spec and the form.
 const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
-	name_hans, name_hant, name_en, '' AS spec, handling_org, receiving_org, channel, applicant_account,
+	name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
 	applicant_kind, acting_for, applicant_name, created_by, status, resume_status, outcome, '{}' AS form,
 	limit_days, legal_days, clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at,
 	overdue_at, clock_stopped_at, created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at,
@@ -105,22 +118,87 @@ func (r *row) parentID() string {
 // isParent reports whether r is a bundle's parent.
 func (r *row) isParent() bool { return r.ItemCode == "" && r.BundleCode != "" }
 
-// item decodes the item spec of an item's case.
+// errNoSpec is an internal error: a case's spec was not attached before use.
+var errNoSpec = errs.E(errs.Internal, "cases: the case's spec is not loaded")
+
+// item returns the item spec of an item's case.
 func (r *row) item() (ItemSpec, error) {
-	var it ItemSpec
-	if err := json.Unmarshal([]byte(r.Spec), &it); err != nil {
-		return it, errs.Wrapf(errs.Internal, err, "error.internal")
+	if r.spec == nil || r.spec.item == nil {
+		return ItemSpec{}, errNoSpec
 	}
-	return it, nil
+	return *r.spec.item, nil
 }
 
-// bundle decodes the bundle spec of a bundle's parent.
+// bundle returns the bundle spec of a bundle's parent.
 func (r *row) bundle() (BundleSpec, error) {
-	var b BundleSpec
-	if err := json.Unmarshal([]byte(r.Spec), &b); err != nil {
-		return b, errs.Wrapf(errs.Internal, err, "error.internal")
+	if r.spec == nil || r.spec.bundle == nil {
+		return BundleSpec{}, errNoSpec
 	}
-	return b, nil
+	return *r.spec.bundle, nil
+}
+
+// setSpec gives a new case its spec (an ItemSpec or BundleSpec).
+func (r *row) setSpec(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	r.Spec, r.specJSON = hex.EncodeToString(sum[:]), string(b)
+	switch v := v.(type) {
+	case ItemSpec:
+		r.spec = &specData{item: &v}
+	case BundleSpec:
+		r.spec = &specData{bundle: &v}
+	}
+	return nil
+}
+
+// attachSpec decodes r's spec, from the Service's cache or from case_specs through get.
+func (s *Service) attachSpec(ctx context.Context, get func(ctx context.Context, dest any, q string, args ...any) error, r *row) error {
+	if v, ok := s.specs.Load(r.Spec); ok {
+		r.spec = v.(*specData)
+		return nil
+	}
+	var raw string
+	if err := get(ctx, &raw, `SELECT spec FROM case_specs WHERE sha256 = ?`, r.Spec); err != nil {
+		return err
+	}
+	d := &specData{}
+	var err error
+	if r.isParent() {
+		d.bundle = &BundleSpec{}
+		err = json.Unmarshal([]byte(raw), d.bundle)
+	} else {
+		d.item = &ItemSpec{}
+		err = json.Unmarshal([]byte(raw), d.item)
+	}
+	if err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	s.specs.Store(r.Spec, d)
+	s.stored.Store(r.Spec, true)
+	return nil
+}
+
+// putSpec stores r's spec unless it is known to be stored.
+func (s *Service) putSpec(ctx context.Context, tx *store.Tx, r *row) error {
+	if _, ok := s.stored.Load(r.Spec); ok || r.specJSON == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_specs (sha256, spec, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+		r.Spec, r.specJSON, tx.Now)
+	return err
+}
+
+// committed records, after its transaction committed, that the specs of rows are stored.
+func (s *Service) committed(rows ...*row) {
+	for _, r := range rows {
+		if r.spec != nil {
+			s.specs.LoadOrStore(r.Spec, r.spec)
+		}
+		s.stored.Store(r.Spec, true)
+	}
 }
 
 // materialSpecs returns the materials the case asks for: its item's, or its bundle's.
@@ -142,7 +220,7 @@ func (r *row) form() map[string]any {
 
 // loadTx reads a case in tx, locking it on PostgreSQL against concurrent changes. Returns
 // errs.NotFound if there is none.
-func loadTx(ctx context.Context, tx *store.Tx, id string) (*row, error) {
+func (s *Service) loadTx(ctx context.Context, tx *store.Tx, id string) (*row, error) {
 	q := `SELECT ` + rowColumns + ` FROM cases WHERE id = ?`
 	if tx.Dialect() == store.Postgres {
 		q += ` FOR UPDATE`
@@ -154,7 +232,7 @@ func loadTx(ctx context.Context, tx *store.Tx, id string) (*row, error) {
 		}
 		return nil, err
 	}
-	return &r, nil
+	return &r, s.attachSpec(ctx, tx.Get, &r)
 }
 
 // load reads a case outside a transaction. Returns errs.NotFound if there is none.
@@ -166,7 +244,7 @@ func (s *Service) load(ctx context.Context, id string) (*row, error) {
 		}
 		return nil, err
 	}
-	return &r, nil
+	return &r, s.attachSpec(ctx, s.db.Get, &r)
 }
 
 // errNotFound is the one answer for a case that does not exist or is not the reader's.
@@ -192,10 +270,13 @@ func save(ctx context.Context, tx *store.Tx, r *row) error {
 	return err
 }
 
-// insert writes a new case.
-func insert(ctx context.Context, tx *store.Tx, r *row) error {
+// insert writes a new case (and its spec, if new).
+func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
+	if err := s.putSpec(ctx, tx, r); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO cases (id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
-		item_version, name_hans, name_hant, name_en, spec, handling_org, receiving_org, channel, applicant_account,
+		item_version, name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
 		applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
 		updated_at, submitted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

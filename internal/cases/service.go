@@ -41,8 +41,11 @@ type Config struct {
 type Service struct {
 	db  *store.DB
 	cfg Config
-	// schemas caches compiled form schemas by the SHA-256 of their JSON.
+	// schemas caches compiled form schemas by the SHA-256 of their JSON; specs the decoded
+	// item and bundle specs by their hash (*specData), stored those known to be in case_specs.
 	schemas sync.Map
+	specs   sync.Map
+	stored  sync.Map
 }
 
 // New returns the case service over db.

@@ -187,7 +187,7 @@ func (s *Service) ExportTransfer(ctx context.Context, p principal.Principal, cas
 	var ms []materialRow
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if r, err = loadTx(ctx, tx, caseID); err != nil {
+		if r, err = s.loadTx(ctx, tx, caseID); err != nil {
 			return err
 		}
 		if err := check(r); err != nil {
@@ -272,7 +272,7 @@ func (s *Service) ApplyTransferStatus(ctx context.Context, ts TransferStatus) (e
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err := loadTx(ctx, tx, id)
+		r, err := s.loadTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,7 @@ func (s *Service) run(ctx context.Context, p principal.Principal, id string, st 
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var err error
-		if r, err = loadTx(ctx, tx, id); err != nil {
+		if r, err = s.loadTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if err := st.check(r); err != nil {
@@ -432,7 +432,7 @@ func (s *Service) Withdraw(ctx context.Context, p principal.Principal, id, reaso
 		return c, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err = loadTx(ctx, tx, id)
+		r, err = s.loadTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func (s *Service) Withdraw(ctx context.Context, p principal.Principal, id, reaso
 		n := 0
 		var last *row
 		for _, cid := range ids {
-			child, err := loadTx(ctx, tx, cid)
+			child, err := s.loadTx(ctx, tx, cid)
 			if err != nil {
 				return err
 			}
@@ -471,7 +471,7 @@ func (s *Service) Withdraw(ctx context.Context, p principal.Principal, id, reaso
 		if err := s.updateParent(ctx, tx, p, last); err != nil {
 			return err
 		}
-		r, err = loadTx(ctx, tx, id)
+		r, err = s.loadTx(ctx, tx, id)
 		return err
 	})
 	if err != nil {
@@ -551,7 +551,7 @@ func (s *Service) MarkPaid(ctx context.Context, caseID, orderID string) (err err
 	}
 	sys := principal.SystemPrincipal
 	return s.db.Transact(ctx, func(tx *store.Tx) error {
-		r, err := loadTx(ctx, tx, caseID)
+		r, err := s.loadTx(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}
@@ -584,7 +584,7 @@ func (s *Service) updateParent(ctx context.Context, tx *store.Tx, p principal.Pr
 	if child.ParentID == nil {
 		return nil
 	}
-	parent, err := loadTx(ctx, tx, *child.ParentID)
+	parent, err := s.loadTx(ctx, tx, *child.ParentID)
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,20 @@
 -- +goose Up
 -- Applications (辦件). A case is one application for one service item, or the parent of a
--- bundle's (一件事) cases, one per item. Its spec column keeps the item (or bundle) as it was
--- published when the case was made, so that a later version of the item never changes it. The
--- applicant is an account; acting_for is the credit code of the enterprise an agent applied for
--- (the case is then the enterprise's). Drafts have no number; the query code of the public
--- lookup is kept only as a hash. Clock columns hold the statutory clock: limit_days working days
--- from accepted_at, paused_days added by 補正 and special procedures, due_on and warn_on as
--- YYYY-MM-DD (China time) so that the sweep finds due cases by comparing text.
+-- bundle's (一件事) cases, one per item. spec_sha256 names the item (or bundle) as it was
+-- published when the case was made, so that a later version of the item never changes it; the
+-- specs are content-addressed in case_specs, since thousands of cases share a handful of
+-- published versions. The applicant is an account; acting_for is the credit code of the
+-- enterprise an agent applied for (the case is then the enterprise's). Drafts have no number;
+-- the query code of the public lookup is kept only as a hash. Clock columns hold the statutory
+-- clock: limit_days working days from accepted_at, paused_days added by 補正 and special
+-- procedures, due_on and warn_on as YYYY-MM-DD (China time) so that the sweep finds due cases
+-- by comparing text.
+CREATE TABLE case_specs (
+    sha256      TEXT PRIMARY KEY,
+    spec        TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE cases (
     id                TEXT PRIMARY KEY,
     number            TEXT UNIQUE,
@@ -19,7 +27,7 @@ CREATE TABLE cases (
     name_hans         TEXT NOT NULL,
     name_hant         TEXT NOT NULL,
     name_en           TEXT NOT NULL,
-    spec              TEXT NOT NULL,
+    spec_sha256       TEXT NOT NULL REFERENCES case_specs (sha256),
     handling_org      TEXT NOT NULL DEFAULT '',
     receiving_org     TEXT NOT NULL DEFAULT '',
     channel           TEXT NOT NULL CHECK (channel IN ('online', 'window', 'kiosk')),
@@ -146,3 +154,4 @@ DROP TABLE case_supplements;
 DROP TABLE case_events;
 DROP TABLE case_materials;
 DROP TABLE cases;
+DROP TABLE case_specs;
