@@ -130,7 +130,7 @@ func (s *Site) ratingTasks(w http.ResponseWriter, r *http.Request) error {
 		f.OverdueOnly = true
 	}
 	for _, v := range ratingTaskShows {
-		page.Shows = append(page.Shows, choice{Value: v, Label: b.T("ratings.tasks.show_" + v)})
+		page.Shows = append(page.Shows, choice{Value: v, Label: b.T(msgKey("ratings.tasks.show_", v))})
 	}
 	list, err := s.cfg.Ratings.Tasks(r.Context(), p, f)
 	if err != nil {
@@ -209,8 +209,9 @@ func (s *Site) newRatingTaskPage(w http.ResponseWriter, r *http.Request) (rating
 	page.CanRectify = rectifier && t.Status == ratings.TaskVerified
 	page.CanClose = rectifier && t.Status == ratings.TaskRectified
 	step := func(action, field string, required bool) *ratingStepForm {
-		return &ratingStepForm{Action: action, Field: field, Required: required, Heading: b.T("ratings.task." + action),
-			Label: b.T("ratings.task." + field), Hint: b.T("ratings.task." + field + "_hint"), Submit: b.T("ratings.task." + action + "_submit")}
+		return &ratingStepForm{Action: action, Field: field, Required: required, Heading: b.T(msgKey("ratings.task.", action)),
+			Label: b.T(msgKey("ratings.task.", field)), Hint: b.T(msgKey("ratings.task.", field+"_hint")),
+			Submit: b.T(msgKey("ratings.task.", action+"_submit"))}
 	}
 	switch {
 	case page.CanVerify:
@@ -225,7 +226,7 @@ func (s *Site) newRatingTaskPage(w http.ResponseWriter, r *http.Request) (rating
 		page.Reasons = append(page.Reasons, choice{Value: reason, Label: b.T(ratings.AppealReasonKey(reason))})
 	}
 	if d := r.URL.Query().Get("done"); slices.Contains([]string{"callback", "verify", "rectify", "close", "appeal"}, d) {
-		page.Done = b.T("ratings.task.done_" + d)
+		page.Done = b.T(msgKey("ratings.task.done_", d))
 	}
 	return page, nil
 }
