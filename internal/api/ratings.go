@@ -26,13 +26,19 @@ func init() {
 		channels[i] = string(c)
 	}
 	channelSchema := map[string]any{"type": "string", "enum": channels}
-	schemas["RatingInput"] = obj(map[string]any{
+	inputProps := map[string]any{
 		"level": levelSchema,
 		"tags":  map[string]any{"type": "array", "items": str("a tag code of the level (GET /api/v1/ratings/tags)"), "maxItems": ratings.MaxTags},
 		"comment": map[string]any{"type": "string", "maxLength": ratings.MaxCommentRunes,
 			"description": "plain text, optional; officials read it with ID and mobile numbers masked, the public never"},
 		"channel": map[string]any{"type": "string", "enum": channels, "description": "online when omitted; a case is not rated at the window"},
-	}, "level")
+	}
+	schemas["RatingInput"] = obj(inputProps, "level")
+	visitInput := map[string]any{"code": str("the visit's 8-character code")}
+	for k, v := range inputProps {
+		visitInput[k] = v
+	}
+	schemas["VisitRatingInput"] = obj(visitInput, "code", "level")
 	schemas["Rating"] = obj(map[string]any{
 		"id": str("rat_…"), "kind": map[string]any{"type": "string", "enum": []string{"case", "visit"}},
 		"case_id": str("the case rated"), "visit_id": str("the window visit rated"), "case_number": str(""),
@@ -116,8 +122,6 @@ func (a *API) installRatings(srv *httpserver.Server) {
 	public := []httpserver.RouteOption{httpserver.RateLimit(httpserver.ClassPublic), httpserver.MaxBody(maxRatingBody)}
 	body := httpserver.MaxBody(maxRatingBody)
 	caseID := param{Name: "caseID", In: "path", Required: true, Description: "the case's id", Schema: map[string]any{"type": "string"}}
-	code := param{Name: "code", In: "path", Required: true, Description: "the visit's 8-character code (case, spaces and hyphens do not matter)",
-		Schema: map[string]any{"type": "string"}}
 	id := func(what string) param {
 		return param{Name: "id", In: "path", Required: true, Description: what, Schema: map[string]any{"type": "string"}}
 	}
@@ -153,14 +157,17 @@ func (a *API) installRatings(srv *httpserver.Server) {
 			"resident_login": str("the person served (login or mobile number), optional: only they may then use the code while signed in, and their rating is real-name")}),
 		Response: obj(map[string]any{"visit": obj(map[string]any{"id": str("vis_…"), "org": str(""), "item_code": str(""),
 			"opened_by": str(""), "opened_at": str(""), "expires_at": str("")}), "code": str("8 characters, shown as ABCD-EFGH"),
-			"rate_url": str("the page that rates the visit: put it in a QR code")})}, h.openVisit, body)
-	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/visits/{code}", ID: "getRatingVisit", Tag: tag,
-		Summary: "What a visit's code is for: the organisation, the item and whether it can still be rated. Public",
-		Params:  []param{code}, Response: obj(map[string]any{"org": str(""), "org_name": str(""), "item_code": str(""),
+			"rate_url": str("the page that rates the visit (the code in its query): put it in a QR code")})}, h.openVisit, body)
+	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/visits", ID: "getRatingVisit", Tag: tag,
+		Summary: "What a visit's code is for: the organisation, the item and whether it can still be rated. Public. The code " +
+			"goes in the query, never in a path: it is a one-time secret, and paths are logged",
+		Params: []param{{Name: "code", In: "query", Required: true, Description: "the visit's 8-character code (case, spaces and hyphens do not matter)",
+			Schema: map[string]any{"type": "string"}}},
+		Response: obj(map[string]any{"org": str(""), "org_name": str(""), "item_code": str(""),
 			"expires_at": str("RFC 3339"), "expired": boolean(""), "rated": boolean("")})}, h.visit, public...)
-	a.route(srv, operation{Method: "POST", Path: "/api/v1/ratings/visits/{code}", ID: "rateVisit", Tag: tag, Status: http.StatusCreated,
+	a.route(srv, operation{Method: "POST", Path: "/api/v1/ratings/visits/rating", ID: "rateVisit", Tag: tag, Status: http.StatusCreated,
 		Summary: "Rate a window visit with its code, once, signed in or not (officials may not). Public",
-		Params:  []param{code}, Body: ref("RatingInput"), Response: ref("Rating")}, h.rateVisit, public...)
+		Body:    ref("VisitRatingInput"), Response: ref("Rating")}, h.rateVisit, public...)
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/ratings/records", ID: "listRatings", Tag: tag, Auth: true,
 		Summary:  "Ratings newest first, comments masked: the official's organisation's, any organisation's for the digital office",
 		Params:   append([]param{q("org", "organisation code"), q("level", "1–5"), q("bad", "true: bad ratings only"), limit}, period...),
@@ -212,15 +219,29 @@ func (a *API) installRatings(srv *httpserver.Server) {
 		Response: ref("RatingAppeal")}, h.decide, body)
 }
 
-// ratingInput reads a rating from a JSON body, strictly.
-func ratingInput(r *http.Request) (ratings.Input, error) {
+// ratingInput reads a rating from a JSON body, strictly; with code set, the body also carries
+// the visit's code.
+func ratingInput(r *http.Request, code *string) (ratings.Input, error) {
 	var in struct {
 		Level   *int     `json:"level"`
 		Tags    []string `json:"tags"`
 		Comment string   `json:"comment"`
 		Channel string   `json:"channel"`
 	}
-	if err := decode(r, &in); err != nil {
+	if code != nil {
+		var withCode struct {
+			Code    string   `json:"code"`
+			Level   *int     `json:"level"`
+			Tags    []string `json:"tags"`
+			Comment string   `json:"comment"`
+			Channel string   `json:"channel"`
+		}
+		if err := decode(r, &withCode); err != nil {
+			return ratings.Input{}, err
+		}
+		*code = withCode.Code
+		in.Level, in.Tags, in.Comment, in.Channel = withCode.Level, withCode.Tags, withCode.Comment, withCode.Channel
+	} else if err := decode(r, &in); err != nil {
 		return ratings.Input{}, err
 	}
 	if in.Level == nil {
@@ -384,7 +405,7 @@ func (h ratingsAPI) rateCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := ratingInput(r)
+	in, err := ratingInput(r, nil)
 	if err != nil {
 		return err
 	}
@@ -425,7 +446,7 @@ func (h ratingsAPI) openVisit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"visit": v, "code": ratings.FormatCode(code),
-		"rate_url": "/ratings/visit/" + code})
+		"rate_url": "/ratings/visit?code=" + code})
 }
 
 // residentAccount finds the account of a resident by mobile number or login, for a window
@@ -453,7 +474,7 @@ func residentAccount(r *http.Request, ids *identity.Service, login string) (int6
 
 func (h ratingsAPI) visit(w http.ResponseWriter, r *http.Request) error {
 	p := principal.From(r.Context())
-	v, err := h.svc.VisitByCode(r.Context(), p, r.PathValue("code"))
+	v, err := h.svc.VisitByCode(r.Context(), p, r.URL.Query().Get("code"))
 	if err != nil {
 		return err
 	}
@@ -466,12 +487,13 @@ func (h ratingsAPI) visit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h ratingsAPI) rateVisit(w http.ResponseWriter, r *http.Request) error {
-	in, err := ratingInput(r)
+	var code string
+	in, err := ratingInput(r, &code)
 	if err != nil {
 		return err
 	}
 	p := principal.From(r.Context())
-	rt, err := h.svc.RateVisit(r.Context(), p, r.PathValue("code"), in)
+	rt, err := h.svc.RateVisit(r.Context(), p, code, in)
 	if err != nil {
 		return err
 	}

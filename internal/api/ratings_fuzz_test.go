@@ -24,10 +24,11 @@ func FuzzRatingJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		r := httptest.NewRequest("POST", "/api/v1/ratings/visits/ABCDEFGH", strings.NewReader(body))
+		r := httptest.NewRequest("POST", "/api/v1/ratings/visits/rating", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.Body = http.MaxBytesReader(nil, r.Body, maxRatingBody)
-		in, err := ratingInput(r)
+		var code string
+		in, err := ratingInput(r, &code)
 		if err == nil {
 			in, err = in.Check(ratings.Channels)
 		}
@@ -39,6 +40,9 @@ func FuzzRatingJSON(f *testing.F) {
 		}
 		if !in.Level.Valid() || !utf8.ValidString(in.Comment) || strings.ContainsRune(in.Comment, 0) {
 			t.Fatalf("body %q accepted as %+v", body, in)
+		}
+		if !storableText(code) {
+			t.Fatalf("body %q: code %q", body, code)
 		}
 		for _, tag := range in.Tags {
 			if !storableText(tag) {

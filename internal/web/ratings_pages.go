@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/boombuler/barcode/qr"
@@ -42,8 +43,8 @@ func (s *Site) installRatings(srv *httpserver.Server) {
 	srv.Handle("POST /ratings/case/{caseID}", s.rateCasePost)
 	srv.Handle("POST /ratings/case/{caseID}/follow-up", s.rateCaseFollowUp)
 	srv.Handle("GET /ratings/visit", s.rateVisitCode)
+	srv.Handle("POST /ratings/visit", s.rateVisitPost)
 	srv.Handle("GET /ratings/visit/{code}", s.rateVisitPage)
-	srv.Handle("POST /ratings/visit/{code}", s.rateVisitPost)
 	srv.Handle("GET /ratings/visits/new", s.ratingVisitForm)
 	srv.Handle("POST /ratings/visits", s.ratingVisitOpen)
 	s.installRatingWork(srv)
@@ -82,10 +83,11 @@ type ratingLevelChoice struct {
 // ratingForm is the two-step rating form: Level 0 offers the five levels, a level its tags and
 // the comment.
 type ratingForm struct {
-	// Path is the page's own address: the level buttons are a GET form to it; Action is where
-	// the rating is posted.
-	Path, Action string
-	// Keep are query values the steps carry along (where the person rates: at, via).
+	// Path is the form's address: the level buttons are a GET form to it, the rating is posted
+	// to it.
+	Path string
+	// Keep are values both steps carry along as hidden fields (where the person rates: at, via;
+	// a visit's code).
 	Keep       url.Values
 	Levels     []ratingLevelChoice
 	Level      int
@@ -105,8 +107,8 @@ func (f ratingForm) ChangeHref() string {
 	return f.Path + "?" + f.Keep.Encode()
 }
 
-func newRatingForm(b basePage, path, action string, keep url.Values, level ratings.Level, channel ratings.Channel, f form) *ratingForm {
-	rf := &ratingForm{Path: path, Action: action, Keep: keep, Channel: string(channel), MaxComment: ratings.MaxCommentRunes, F: f}
+func newRatingForm(b basePage, path string, keep url.Values, level ratings.Level, channel ratings.Channel, f form) *ratingForm {
+	rf := &ratingForm{Path: path, Keep: keep, Channel: string(channel), MaxComment: ratings.MaxCommentRunes, F: f}
 	for _, l := range ratings.Levels {
 		rf.Levels = append(rf.Levels, ratingLevelChoice{Value: int(l), Label: b.T(l.Key()), Bad: l.Bad(),
 			Stars: strings.Repeat("★", int(l)) + strings.Repeat("☆", 5-int(l))})
@@ -177,7 +179,31 @@ func ratingCaseChannel(q url.Values) (ratings.Channel, url.Values) {
 	case q.Get("via") == "sms":
 		return ratings.SMS, url.Values{"via": {"sms"}}
 	}
-	return ratings.Online, nil
+	return ratings.Online, url.Values{}
+}
+
+// ratingRebase points the page's language links and type-size switch at path with the values of
+// the rating's step (where it is rated, a visit's code, the level chosen), so that switching
+// keeps the person where they are.
+func ratingRebase(b *basePage, path string, keep url.Values, level ratings.Level) {
+	q := url.Values{}
+	for k, vs := range keep {
+		q[k] = vs
+	}
+	if level.Valid() {
+		q.Set("level", strconv.Itoa(int(level)))
+	}
+	b.Path = path
+	if len(q) > 0 {
+		b.Path += "?" + q.Encode()
+	}
+	for i := range b.Langs {
+		lq := url.Values{"lang": {string(b.Langs[i].Lang)}}
+		for k, vs := range q {
+			lq[k] = vs
+		}
+		b.Langs[i].Href = path + "?" + lq.Encode()
+	}
 }
 
 func ratingCasePath(id string) string { return "/ratings/case/" + url.PathEscape(id) }
@@ -203,12 +229,13 @@ func (s *Site) newRatingCasePage(w http.ResponseWriter, r *http.Request, level r
 		page.Rating = &v
 		page.CanFollowUp = cr.Rating.FollowUp == ""
 	case sub.Completed:
-		channel, keep := ratingCaseChannel(r.URL.Query())
-		action := path
-		if len(keep) > 0 {
-			action += "?" + keep.Encode()
+		v := r.URL.Query()
+		if r.Method == http.MethodPost {
+			v = r.PostForm
 		}
-		page.Form = newRatingForm(b, path, action, keep, level, channel, f)
+		channel, keep := ratingCaseChannel(v)
+		page.Form = newRatingForm(b, path, keep, level, channel, f)
+		ratingRebase(&page.basePage, path, keep, level)
 	}
 	switch r.URL.Query().Get("done") {
 	case "rated":
@@ -241,7 +268,9 @@ func (s *Site) rateCasePost(w http.ResponseWriter, r *http.Request) error {
 	in := postedRating(r.PostForm)
 	_, err := s.cfg.Ratings.RateCase(r.Context(), p, r.PathValue("caseID"), in)
 	if err == nil {
-		seeOther(w, r, ratingCasePath(r.PathValue("caseID"))+"?done=rated")
+		_, keep := ratingCaseChannel(r.PostForm)
+		keep.Set("done", "rated")
+		seeOther(w, r, ratingCasePath(r.PathValue("caseID"))+"?"+keep.Encode())
 		return nil
 	}
 	status, ok := formStatus(err)
@@ -252,7 +281,9 @@ func (s *Site) rateCasePost(w http.ResponseWriter, r *http.Request) error {
 	if perr != nil {
 		return perr
 	}
-	page.basePage.rebase(ratingCasePath(r.PathValue("caseID")))
+	if page.Form == nil {
+		page.basePage.rebase(ratingCasePath(r.PathValue("caseID")))
+	}
 	if page.Form != nil {
 		page.Form.F.fail(page.Lang, err, ratingRename)
 	} else {
@@ -297,72 +328,77 @@ func (s *Site) rateCaseFollowUp(w http.ResponseWriter, r *http.Request) error {
 }
 
 // ---- rating a window visit ----------------------------------------------------------------
+//
+// A visit's code is a one-time secret: the pages carry it in query strings and form bodies,
+// which the access log leaves out, never in a path of their own making. /ratings/visit/{code}
+// answers links people type, but the QR code and the forms use /ratings/visit?code=….
 
-// visitPlace is where a visit is being rated: the window's pad (?at=window), a kiosk
-// (?at=kiosk), else online; the query values the pages carry along.
-func ratingVisitPlace(q url.Values) (ratings.Channel, url.Values) {
-	switch q.Get("at") {
+// ratingVisitPlace is where a visit is being rated: the window's pad (at=window), a kiosk
+// (at=kiosk), else online; and the values the pages carry along for it.
+func ratingVisitPlace(v url.Values) (ratings.Channel, url.Values) {
+	switch v.Get("at") {
 	case "window":
 		return ratings.Window, url.Values{"at": {"window"}}
 	case "kiosk":
 		return ratings.Kiosk, url.Values{"at": {"kiosk"}}
 	}
-	return ratings.Online, nil
+	return ratings.Online, url.Values{}
+}
+
+// ratingVisitHref is the visit page of code (a QR code's target).
+func ratingVisitHref(code string) string {
+	return "/ratings/visit?" + url.Values{"code": {code}}.Encode()
 }
 
 type ratingVisitCodePage struct {
 	basePage
 	Keep url.Values
+	Done string
 	F    form
 }
 
+// rateVisitCode is the pad's page: the code to type, and thanks after a rating. A code given in
+// the query shows its visit.
 func (s *Site) rateVisitCode(w http.ResponseWriter, r *http.Request) error {
-	_, keep := ratingVisitPlace(r.URL.Query())
-	page := ratingVisitCodePage{basePage: s.newBase(w, r, "ratings.visit_code.title"), Keep: keep, F: newForm(r)}
-	code := r.URL.Query().Get("code")
-	if code == "" {
-		return s.render(w, http.StatusOK, "ratings/visit_code", page)
+	q := r.URL.Query()
+	if q.Get("code") != "" {
+		return s.rateVisitPage(w, r)
 	}
-	page.F.Values.Set("code", code)
-	norm, ok := ratings.NormaliseCode(code)
-	if ok {
-		_, err := s.cfg.Ratings.VisitByCode(r.Context(), principal.From(r.Context()), norm)
-		if err == nil {
-			target := ratingVisitPath(norm)
-			if len(keep) > 0 {
-				target += "?" + keep.Encode()
-			}
-			seeOther(w, r, target)
-			return nil
-		}
-		if !errs.Is(err, errs.NotFound) {
-			return err
-		}
+	page := s.newRatingVisitCodePage(w, r, q)
+	if q.Get("done") == "rated" {
+		page.Done = page.T("ratings.visit.done_rated")
 	}
-	page.F.failField(page.Lang, "code", "ratings.error.visit_not_found")
-	return s.render(w, http.StatusNotFound, "ratings/visit_code", page)
+	return s.render(w, http.StatusOK, "ratings/visit_code", page)
 }
 
-func ratingVisitPath(code string) string { return "/ratings/visit/" + url.PathEscape(code) }
+func (s *Site) newRatingVisitCodePage(w http.ResponseWriter, r *http.Request, v url.Values) ratingVisitCodePage {
+	_, keep := ratingVisitPlace(v)
+	return ratingVisitCodePage{basePage: s.newBase(w, r, "ratings.visit_code.title"), Keep: keep, F: newForm(r)}
+}
 
 type ratingVisitPage struct {
 	basePage
 	Code, OrgName, ItemCode, ExpiresAt string
 	Expired, Rated                     bool
-	// AtWindow: rated at the window's pad, which offers the next person a fresh start.
+	// AtWindow: rated at the window's pad or a kiosk, which offer the next person a fresh start.
 	AtWindow bool
 	NextHref string
 	Form     *ratingForm
-	Done     string
 }
 
-func (s *Site) newRatingVisitPage(w http.ResponseWriter, r *http.Request, level ratings.Level, f form) (ratingVisitPage, error) {
+// newRatingVisitPage builds the page of the visit whose code the request carries (the path's,
+// else v's); v also says where the visit is rated.
+func (s *Site) newRatingVisitPage(w http.ResponseWriter, r *http.Request, v url.Values, level ratings.Level, f form) (ratingVisitPage, error) {
 	p := principal.From(r.Context())
-	code, ok := ratings.NormaliseCode(r.PathValue("code"))
+	raw := r.PathValue("code")
+	if raw == "" {
+		raw = v.Get("code")
+	}
+	code, ok := ratings.NormaliseCode(raw)
 	if !ok {
 		return ratingVisitPage{}, errs.E(errs.NotFound, "ratings.error.visit_not_found")
 	}
-	v, err := s.cfg.Ratings.VisitByCode(r.Context(), p, code)
+	visit, err := s.cfg.Ratings.VisitByCode(r.Context(), p, code)
 	if err != nil {
 		return ratingVisitPage{}, err
 	}
@@ -371,29 +407,33 @@ func (s *Site) newRatingVisitPage(w http.ResponseWriter, r *http.Request, level 
 	if err != nil {
 		return ratingVisitPage{}, err
 	}
-	channel, keep := ratingVisitPlace(r.URL.Query())
-	page := ratingVisitPage{basePage: b, Code: ratings.FormatCode(code), OrgName: name(v.Org), ItemCode: v.ItemCode,
-		ExpiresAt: civil(v.ExpiresAt), Expired: v.Expired(s.cfg.DB.Clock().Now()), Rated: v.RatedAt != nil,
+	channel, keep := ratingVisitPlace(v)
+	page := ratingVisitPage{basePage: b, Code: ratings.FormatCode(code), OrgName: name(visit.Org), ItemCode: visit.ItemCode,
+		ExpiresAt: civil(visit.ExpiresAt), Expired: visit.Expired(s.cfg.DB.Clock().Now()), Rated: visit.RatedAt != nil,
 		AtWindow: channel != ratings.Online, NextHref: "/ratings/visit"}
 	if len(keep) > 0 {
 		page.NextHref += "?" + keep.Encode()
 	}
+	keep.Set("code", code)
 	if !page.Expired && !page.Rated {
-		path := ratingVisitPath(code)
-		action := path
-		if len(keep) > 0 {
-			action += "?" + keep.Encode()
-		}
-		page.Form = newRatingForm(b, path, action, keep, level, channel, f)
+		page.Form = newRatingForm(b, "/ratings/visit", keep, level, channel, f)
 	}
-	if r.URL.Query().Get("done") == "rated" && page.Rated {
-		page.Done = b.T("ratings.visit.done_rated")
-	}
+	// The language and type-size switches come back to this step of this visit, with the code
+	// in the query, not in a path.
+	ratingRebase(&page.basePage, "/ratings/visit", keep, level)
 	return page, nil
 }
 
 func (s *Site) rateVisitPage(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.newRatingVisitPage(w, r, ratings.ParseLevel(r.URL.Query().Get("level")), newForm(r))
+	q := r.URL.Query()
+	page, err := s.newRatingVisitPage(w, r, q, ratings.ParseLevel(q.Get("level")), newForm(r))
+	if errs.Is(err, errs.NotFound) && r.PathValue("code") == "" {
+		// A code typed at the pad: said beside the field, ready to type again.
+		cp := s.newRatingVisitCodePage(w, r, q)
+		cp.F.Values.Set("code", q.Get("code"))
+		cp.F.failField(cp.Lang, "code", "ratings.error.visit_not_found")
+		return s.render(w, http.StatusNotFound, "ratings/visit_code", cp)
+	}
 	if err != nil {
 		return err
 	}
@@ -406,23 +446,21 @@ func (s *Site) rateVisitPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := postedRating(r.PostForm)
-	code, _ := ratings.NormaliseCode(r.PathValue("code"))
-	_, err := s.cfg.Ratings.RateVisit(r.Context(), p, r.PathValue("code"), in)
+	_, err := s.cfg.Ratings.RateVisit(r.Context(), p, r.PostForm.Get("code"), in)
 	if err == nil {
-		_, keep := ratingVisitPlace(r.URL.Query())
+		_, keep := ratingVisitPlace(r.PostForm)
 		keep.Set("done", "rated")
-		seeOther(w, r, ratingVisitPath(code)+"?"+keep.Encode())
+		seeOther(w, r, "/ratings/visit?"+keep.Encode())
 		return nil
 	}
 	status, ok := formStatus(err)
 	if !ok {
 		return err
 	}
-	page, perr := s.newRatingVisitPage(w, r, in.Level, newForm(r, "level", "tag", "comment"))
+	page, perr := s.newRatingVisitPage(w, r, r.PostForm, in.Level, newForm(r, "level", "tag", "comment"))
 	if perr != nil {
 		return perr
 	}
-	page.basePage.rebase(ratingVisitPath(code))
 	if page.Form == nil {
 		// Rated or expired in the meantime: the page says which.
 		page.Form = &ratingForm{F: newForm(r)}
@@ -497,7 +535,7 @@ func (s *Site) ratingVisitOpen(w http.ResponseWriter, r *http.Request) error {
 		page.F.fail(page.Lang, err, nil)
 		return s.render(w, status, "ratings/visit_open", page)
 	}
-	link := s.ratingURL(r, ratingVisitPath(code))
+	link := s.ratingURL(r, ratingVisitHref(code))
 	qrURI, err := ratingQR(link)
 	if err != nil {
 		return err

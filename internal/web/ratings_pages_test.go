@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -235,7 +236,7 @@ func TestRatingVisitPages(t *testing.T) {
 			t.Fatalf("code %q", code)
 		}
 		plain := strings.ReplaceAll(code, "-", "")
-		if got := text(one(t, doc, "#visit-link")); got != "http://example.com/ratings/visit/"+plain {
+		if got := text(one(t, doc, "#visit-link")); got != "http://example.com/ratings/visit?code="+plain {
 			t.Errorf("link %q", got)
 		}
 		src := attrOr(one(t, doc, "img#visit-qr"), "src")
@@ -254,49 +255,70 @@ func TestRatingVisitPages(t *testing.T) {
 			t.Error("the QR code has no quiet zone")
 		}
 
-		// The pad: the code typed in lower case, then the two steps.
+		// The pad: the code typed in lower case shows the visit; the code travels in query
+		// strings and form bodies, never in a path the pages make.
 		w = s.get("/ratings/visit?at=window&code="+url.QueryEscape(strings.ToLower(code)), "")
-		wantStatus(t, "enter the code", w, http.StatusSeeOther)
-		visit := "/ratings/visit/" + plain
-		if loc := w.Header().Get("Location"); loc != visit+"?at=window" {
-			t.Fatalf("to %q", loc)
+		wantStatus(t, "enter the code", w, http.StatusOK)
+		doc = parse(t, w)
+		levels := one(t, doc, `form#rating-levels[method="get"][action="/ratings/visit"]`)
+		one(t, levels, `input[type="hidden"][name="at"][value="window"]`)
+		one(t, levels, `input[type="hidden"][name="code"][value="`+plain+`"]`)
+		if got := text(one(t, doc, "#visit-org")); got != "福建省市场监督管理局" {
+			t.Errorf("organisation %q", got)
+		}
+		// Switching language or type size keeps the visit.
+		back := attrOr(one(t, doc, `form[action="/prefs/large-type"] input[name="back"]`), "value")
+		if u, err := url.Parse(back); err != nil || u.Path != "/ratings/visit" || u.Query().Get("code") != plain {
+			t.Errorf("large-type switch returns to %q", back)
+		}
+		for _, a := range queryAll(t, doc, `nav a[hreflang]`) {
+			if u, err := url.Parse(attrOr(a, "href")); err != nil || u.Path != "/ratings/visit" || u.Query().Get("code") != plain {
+				t.Errorf("language link %q", attrOr(a, "href"))
+			}
 		}
 		w = s.get("/ratings/visit?at=window&code=ZZZZ-ZZZZ", "")
 		wantStatus(t, "an unknown code", w, http.StatusNotFound)
 		checkFieldError(t, parse(t, w), "code", i18n.T(i18n.ZhHans, "ratings.error.visit_not_found"))
 		wantStatus(t, "an unknown code's page", s.get("/ratings/visit/ZZZZZZZZ", ""), http.StatusNotFound)
+		// A link with the code in its path works too.
+		one(t, parse(t, s.get("/ratings/visit/"+plain, "")), `form#rating-levels input[name="code"][value="`+plain+`"]`)
 
-		doc = parse(t, s.get(visit+"?at=window", ""))
-		levels := one(t, doc, `form#rating-levels[method="get"][action="`+visit+`"]`)
-		one(t, levels, `input[type="hidden"][name="at"][value="window"]`)
-		if got := text(one(t, doc, "#visit-org")); got != "福建省市场监督管理局" {
-			t.Errorf("organisation %q", got)
-		}
-		doc = parse(t, s.get(visit+"?at=window&level=5", ""))
-		form := one(t, doc, `form#rating-form[action="`+visit+`?at=window"]`)
+		doc = parse(t, s.get("/ratings/visit?at=window&level=5&code="+plain, ""))
+		form := one(t, doc, `form#rating-form[method="post"][action="/ratings/visit"]`)
 		one(t, form, `input[name="channel"][value="window"]`)
+		one(t, form, `input[type="hidden"][name="code"][value="`+plain+`"]`)
 		if n := count(t, form, `input[name="tag"]`); n != len(ratings.TagsFor(5)) {
 			t.Errorf("%d tags", n)
 		}
 
-		wantStatus(t, "an official rates", s.post(visit+"?at=window", scjWindow, url.Values{"level": {"5"}}), http.StatusForbidden)
+		rate := func(login string, kv ...string) *httptest.ResponseRecorder {
+			v := url.Values{"code": {plain}, "at": {"window"}, "channel": {"window"}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				v.Add(kv[i], kv[i+1])
+			}
+			return s.post("/ratings/visit", login, v)
+		}
+		wantStatus(t, "an official rates", rate(scjWindow, "level", "5"), http.StatusForbidden)
 		before = s.lastAuditID()
-		w = s.post(visit+"?at=window", "", url.Values{"level": {"5"}, "tag": {"friendly", "one_visit"}, "channel": {"window"}})
+		w = rate("", "level", "5", "tag", "friendly", "tag", "one_visit")
 		wantStatus(t, "rate at the pad", w, http.StatusSeeOther)
-		if loc := w.Header().Get("Location"); loc != visit+"?at=window&done=rated" {
+		if loc := w.Header().Get("Location"); loc != "/ratings/visit?at=window&done=rated" {
 			t.Fatalf("to %q", loc)
 		}
 		if diff := cmp.Diff([]string{"rating.create"}, s.auditSince(before)); diff != "" {
 			t.Errorf("audit (-want +got):\n%s", diff)
 		}
-		doc = parse(t, s.get(visit+"?at=window&done=rated", ""))
+		// Thanks, and the pad is ready for the next person.
+		doc = parse(t, s.get("/ratings/visit?at=window&done=rated", ""))
 		one(t, doc, "#done")
-		one(t, doc, `a#next[href="/ratings/visit?at=window"]`)
-		w = s.post(visit+"?at=window", "", url.Values{"level": {"1"}})
+		one(t, doc, `form#code-form input[name="at"][value="window"]`)
+		w = rate("", "level", "1")
 		wantStatus(t, "rate twice", w, http.StatusConflict)
-		if got := alertText(t, parse(t, w)); got != i18n.T(i18n.ZhHans, "ratings.error.visit_rated") {
+		doc = parse(t, w)
+		if got := alertText(t, doc); got != i18n.T(i18n.ZhHans, "ratings.error.visit_rated") {
 			t.Errorf("alert %q", got)
 		}
+		one(t, doc, `a#next[href="/ratings/visit?at=window"]`)
 		// The officer named the person: the rating is hers, real-name.
 		list, err := s.svc.Ratings(systemContext(), principal.SystemPrincipal, ratings.Filter{})
 		if err != nil || len(list) != 1 || !list[0].RealName || list[0].Channel != ratings.Window || list[0].ItemCode != foodLicence {
@@ -525,8 +547,9 @@ func TestRatingPagesInEveryLanguage(t *testing.T) {
 		{"/ratings/case/case-food", resident, "ratings.case.heading"},
 		{"/ratings/case/case-food?level=2", resident, "ratings.case.heading"},
 		{"/ratings/visit", "", "ratings.visit_code.heading"},
-		{"/ratings/visit/" + code + "?at=window", "", "ratings.visit.heading"},
-		{"/ratings/visit/" + code + "?level=4", "", "ratings.visit.heading"},
+		{"/ratings/visit?at=window&code=" + code, "", "ratings.visit.heading"},
+		{"/ratings/visit?level=4&code=" + code, "", "ratings.visit.heading"},
+		{"/ratings/visit/" + code, "", "ratings.visit.heading"},
 		{"/ratings/visits/new", scjWindow, "ratings.visit_open.heading"},
 		{"/ratings/tasks", scjAdmin, "ratings.tasks.heading"},
 		{"/ratings/tasks/" + tasks[0].ID, scjAdmin, "ratings.task.heading"},
