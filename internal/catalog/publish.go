@@ -97,16 +97,13 @@ func (s *Service) refreshBundle(ctx context.Context, tx *store.Tx, code string) 
 		return err
 	}
 	orgs := pb.Orgs()
-	regions := []string{}
-	for _, it := range pb.ItemVersions {
-		if !contains(regions, it.RegionCode) {
-			regions = append(regions, it.RegionCode)
-		}
-	}
+	// A bundle serves where its lead organisation does: a city's bundle may include provincial
+	// items (the tax start-up package), and is still the city's.
 	lead, err := s.org(ctx, pb.Org)
 	if err != nil {
 		return err
 	}
+	regions := []string{lead.RegionCode}
 	l := listing{Kind: KindBundle, Code: code, Version: pb.Version, Org: pb.Org, RegionCode: lead.RegionCode, NameHans: pb.NameHans,
 		NameHant: pb.NameHant, NameEn: pb.NameEn, Type: "", ServiceObject: pb.ServiceObject, PromisedDays: pb.PromisedDays(),
 		Visits: pb.Visits(), OnlineDepth: pb.OnlineDepth(), FeeFen: pb.FeeFen(), ItemCount: len(pb.ItemVersions)}

@@ -207,3 +207,15 @@ func (s *Service) PublishedAt(ctx context.Context, kind Kind, code string) (time
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// PublishedOrgs returns the codes of the organisations that published entries name (implementing
+// organisations, bundles' leads and their items' organisations), sorted, to anyone: the
+// department filter of a search offers these.
+func (s *Service) PublishedOrgs(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.Select(ctx, &out, `SELECT DISTINCT tag FROM catalog_tags WHERE tag LIKE 'org:%' ORDER BY tag`)
+	for i, t := range out {
+		out[i] = t[len("org:"):]
+	}
+	return out, err
+}
