@@ -436,5 +436,20 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		// One event for the lot: an import may publish thousands of entries.
 		return events.Enqueue(ctx, tx, "catalog.imported", map[string]any{"published": n})
 	})
+	if err == nil && n >= analyzeAfter {
+		// A large load changes the tables' statistics at once; the planner should know before the
+		// first search rather than at autovacuum's next pass.
+		err = s.db.Transact(ctx, func(tx *store.Tx) error {
+			for _, t := range []string{"catalog_published", "catalog_tags", "search_documents"} {
+				if _, err := tx.Exec(ctx, `ANALYZE `+t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	return n, err
 }
+
+// analyzeAfter is the size of an import after which the tables' statistics are refreshed.
+const analyzeAfter = 500
