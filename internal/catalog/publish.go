@@ -55,23 +55,13 @@ func (s *Service) refreshPublished(ctx context.Context, tx *store.Tx, kind Kind,
 // refreshItem is refreshPublished for it, the published version of its item; fresh says the
 // item was never published before, so that it has no tags yet and no bundle holds it.
 func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item, fresh bool) error {
-	code := it.Code
-	l := listing{Kind: KindItem, Code: code, Version: it.Version, Org: it.Org, RegionCode: it.RegionCode, NameHans: it.NameHans,
-		NameHant: it.NameHant, NameEn: it.NameEn, Type: string(it.Type), ServiceObject: it.ServiceObject,
-		PromisedDays: it.PromisedDays, Visits: it.Visits, OnlineDepth: it.OnlineDepth, FeeFen: it.FeeFen(), ItemCount: 1}
-	tags := tagsOf([]string{it.Org}, []string{it.RegionCode}, it.ServiceObject, it.LifeEvents, it.Stages)
+	l, tags := itemListing(it)
 	if err := putListing(ctx, tx, l, tags, fresh); err != nil {
 		return err
 	}
-	on, err := s.orgNames(ctx, it.Org)
+	doc, err := s.itemDoc(ctx, it)
 	if err != nil {
 		return err
-	}
-	doc := search.Doc{Kind: docItem, ID: code,
-		Title: append([]string{it.NameHans, it.NameHant, it.NameEn}, it.Keywords...),
-		Body:  append([]string{typeNames[it.Type], it.Conditions.Hans, it.Conditions.Hant, it.Conditions.En}, on...)}
-	for _, m := range it.Materials {
-		doc.Body = append(doc.Body, m.NameHans, m.NameHant, m.NameEn)
 	}
 	if err := s.index.PutTx(ctx, tx, doc); err != nil {
 		return err
@@ -80,7 +70,7 @@ func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item, fresh 
 		return nil
 	}
 	var bundles []string
-	if err := tx.Select(ctx, &bundles, `SELECT bundle_code FROM catalog_bundle_items WHERE item_code = ? ORDER BY bundle_code`, code); err != nil {
+	if err := tx.Select(ctx, &bundles, `SELECT bundle_code FROM catalog_bundle_items WHERE item_code = ? ORDER BY bundle_code`, it.Code); err != nil {
 		return err
 	}
 	for _, b := range bundles {
@@ -89,6 +79,63 @@ func (s *Service) refreshItem(ctx context.Context, tx *store.Tx, it Item, fresh 
 		}
 	}
 	return nil
+}
+
+// itemListing is the listing and the filter tags of it, the published version of its item.
+func itemListing(it Item) (listing, []string) {
+	l := listing{Kind: KindItem, Code: it.Code, Version: it.Version, Org: it.Org, RegionCode: it.RegionCode, NameHans: it.NameHans,
+		NameHant: it.NameHant, NameEn: it.NameEn, Type: string(it.Type), ServiceObject: it.ServiceObject,
+		PromisedDays: it.PromisedDays, Visits: it.Visits, OnlineDepth: it.OnlineDepth, FeeFen: it.FeeFen(), ItemCount: 1}
+	return l, tagsOf([]string{it.Org}, []string{it.RegionCode}, it.ServiceObject, it.LifeEvents, it.Stages)
+}
+
+// itemDoc is the search document of it: its names and keywords above its type, conditions,
+// materials and organisation.
+func (s *Service) itemDoc(ctx context.Context, it Item) (search.Doc, error) {
+	on, err := s.orgNames(ctx, it.Org)
+	if err != nil {
+		return search.Doc{}, err
+	}
+	doc := search.Doc{Kind: docItem, ID: it.Code,
+		Title: append([]string{it.NameHans, it.NameHant, it.NameEn}, it.Keywords...),
+		Body:  append([]string{typeNames[it.Type], it.Conditions.Hans, it.Conditions.Hant, it.Conditions.En}, on...)}
+	for _, m := range it.Materials {
+		doc.Body = append(doc.Body, m.NameHans, m.NameHant, m.NameEn)
+	}
+	return doc, nil
+}
+
+// insertListings writes the listings and tags of entries published for the first time, a few
+// statements for all of them.
+func insertListings(ctx context.Context, tx *store.Tx, ls []listing, tags [][]string) error {
+	var values, tagValues []string
+	var args, tagArgs []any
+	for i, l := range ls {
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, l.Kind, l.Code, l.Version, l.Org, l.RegionCode, l.NameHans, l.NameHant, l.NameEn, l.Type, l.ServiceObject,
+			l.PromisedDays, l.Visits, l.OnlineDepth, l.FeeFen, l.ItemCount, tx.Now)
+		seen := map[string]bool{}
+		for _, t := range tags[i] {
+			if !seen[t] {
+				seen[t] = true
+				tagValues = append(tagValues, "(?, ?, ?)")
+				tagArgs = append(tagArgs, l.Kind, l.Code, t)
+			}
+		}
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO catalog_published (kind, code, version, org_code, region_code, name_hans, name_hant,
+		name_en, item_type, service_object, promised_days, visits, online_depth, fee_fen, item_count, published_at) VALUES `+
+		strings.Join(values, ", "), args...); err != nil {
+		return err
+	}
+	if len(tagValues) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO catalog_tags (kind, code, tag) VALUES `+strings.Join(tagValues, ", "), tagArgs...)
+	return err
 }
 
 func (s *Service) refreshBundle(ctx context.Context, tx *store.Tx, code string) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/search"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
@@ -318,14 +319,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 	if p.Kind != principal.System {
 		return 0, errs.E(errs.Forbidden, "catalog.error.import_forbidden")
 	}
-	type entryData struct {
-		kind      Kind
-		code, org string
-		name      [3]string
-		data      string
-		item      *Item // an item's content, to index without reading it back
-	}
-	var all []entryData
+	var all []importEntry
 	for i := range items {
 		if err := s.checkItem(ctx, &items[i]); err != nil {
 			return 0, fmt.Errorf("item %s: %w", items[i].Code, err)
@@ -335,7 +329,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		if err != nil {
 			return 0, err
 		}
-		all = append(all, entryData{KindItem, it.Code, it.Org, [3]string{it.NameHans, it.NameHant, it.NameEn}, data, &items[i]})
+		all = append(all, importEntry{KindItem, it.Code, it.Org, [3]string{it.NameHans, it.NameHant, it.NameEn}, data, &items[i]})
 	}
 	for i := range bundles {
 		if err := s.checkBundle(ctx, &bundles[i]); err != nil {
@@ -346,7 +340,7 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		if err != nil {
 			return 0, err
 		}
-		all = append(all, entryData{KindBundle, b.Code, b.Org, [3]string{b.NameHans, b.NameHant, b.NameEn}, data, nil})
+		all = append(all, importEntry{KindBundle, b.Code, b.Org, [3]string{b.NameHans, b.NameHant, b.NameEn}, data, nil})
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		n = 0
@@ -366,8 +360,28 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 				known[string(e.Kind)+" "+e.Code] = e
 			}
 		}
+		// Items new to the catalogue go in batches, a few statements for each batch; the others one
+		// by one, after the batch before them (a bundle needs its items published).
+		var batch []importEntry
+		flush := func() error {
+			k, err := s.importNewItems(ctx, tx, p, batch)
+			n += k
+			batch = batch[:0]
+			return err
+		}
 		for _, d := range all {
 			e, exists := known[string(d.kind)+" "+d.code]
+			if !exists && d.item != nil {
+				if batch = append(batch, d); len(batch) == importBatch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
 			version := 1
 			switch {
 			case !exists:
@@ -430,6 +444,9 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 			}
 			n++
 		}
+		if err := flush(); err != nil {
+			return err
+		}
 		if n == 0 {
 			return nil
 		}
@@ -449,6 +466,70 @@ func (s *Service) Import(ctx context.Context, p principal.Principal, items []Ite
 		})
 	}
 	return n, err
+}
+
+// importEntry is an entry an import publishes.
+type importEntry struct {
+	kind      Kind
+	code, org string
+	name      [3]string
+	data      string
+	item      *Item // an item's content, to index without reading it back
+}
+
+// importBatch is how many new items an import writes with one statement per table.
+const importBatch = 200
+
+// importNewItems publishes items new to the catalogue as their first versions: a statement per
+// table for all of them, and an audit record each.
+func (s *Service) importNewItems(ctx context.Context, tx *store.Tx, p principal.Principal, batch []importEntry) (int, error) {
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	actor := p.Actor()
+	var entries, versions []string
+	var entryArgs, versionArgs []any
+	var listings []listing
+	var tags [][]string
+	var docs []search.Doc
+	for _, d := range batch {
+		entries = append(entries, "(?, ?, ?, 1, 1, ?, ?)")
+		entryArgs = append(entryArgs, d.kind, d.code, d.org, tx.Now, tx.Now)
+		versions = append(versions, "(?, ?, 1, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		versionArgs = append(versionArgs, d.kind, d.code, d.name[0], d.name[1], d.name[2], d.data, actor, tx.Now, actor, tx.Now,
+			actor, tx.Now, actor, tx.Now)
+		it := *d.item
+		it.Version, it.Status = 1, Published
+		l, t := itemListing(it)
+		listings, tags = append(listings, l), append(tags, t)
+		doc, err := s.itemDoc(ctx, it)
+		if err != nil {
+			return 0, err
+		}
+		docs = append(docs, doc)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO catalog_entries (kind, code, org_code, latest_version, published_version, created_at,
+		updated_at) VALUES `+strings.Join(entries, ", "), entryArgs...); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO catalog_versions (kind, code, version, status, name_hans, name_hant, name_en, data,
+		created_by, created_at, updated_by, updated_at, submitted_by, submitted_at, decided_by, decided_at) VALUES `+
+		strings.Join(versions, ", "), versionArgs...); err != nil {
+		return 0, err
+	}
+	if err := insertListings(ctx, tx, listings, tags); err != nil {
+		return 0, err
+	}
+	if err := s.index.PutManyTx(ctx, tx, docs); err != nil {
+		return 0, err
+	}
+	for _, d := range batch {
+		if err := audit.Record(ctx, tx, audit.Change{Action: "catalog.item.import", ObjectType: objectType(KindItem),
+			ObjectID: d.code, After: json.RawMessage(d.data), Detail: map[string]any{"version": 1, "org": d.org}}); err != nil {
+			return 0, err
+		}
+	}
+	return len(batch), nil
 }
 
 // analyzeAfter is the size of an import after which the tables' statistics are refreshed.

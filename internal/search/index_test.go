@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -126,3 +127,37 @@ var cmpSet = cmp.Transformer("set", func(s []string) map[string]bool {
 	}
 	return m
 })
+
+func TestPutMany(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ix, err := search.Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []search.Doc
+		for i := range 450 {
+			docs = append(docs, search.Doc{Kind: "item", ID: fmt.Sprint(i), Title: []string{fmt.Sprintf("食品经营许可证 %d", i)}})
+		}
+		// The same document twice: the last one counts.
+		docs = append(docs, search.Doc{Kind: "item", ID: "7", Title: []string{"出生医学证明"}})
+		if err := db.Transact(ctx, func(tx *store.Tx) error { return ix.PutManyTx(ctx, tx, docs) }); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := ix.Search(ctx, "許可證", search.MaxLimit)
+		if err != nil || len(hits) != 449 {
+			t.Errorf("许可证: %d hits, %v; want 449", len(hits), err)
+		}
+		if hits, _ := ix.Search(ctx, "出生", 10); len(hits) != 1 || hits[0].ID != "7" {
+			t.Errorf("出生: %v", ids(hits))
+		}
+		// Again, replacing.
+		if err := db.Transact(ctx, func(tx *store.Tx) error { return ix.PutManyTx(ctx, tx, docs[:10]) }); err != nil {
+			t.Fatal(err)
+		}
+		if hits, _ := ix.Search(ctx, "食品", search.MaxLimit); len(hits) != 450 {
+			t.Errorf("after putting again: %d hits", len(hits))
+		}
+	})
+}
