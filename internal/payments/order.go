@@ -283,27 +283,27 @@ func getTx(ctx context.Context, tx *store.Tx, id string) (Order, error) {
 	return o, nil
 }
 
-// Get returns order id if p may see it; errs.NotFound otherwise.
+// Get returns order id with its lines if p may see it; errs.NotFound otherwise.
 func (s *Service) Get(ctx context.Context, p principal.Principal, id string) (o Order, err error) {
 	defer errs.Wrap(&err, "payments.Get(%s)", id)
+	notFound := errs.E(errs.NotFound, "payments.error.order_not_found")
 	if !validID(id) {
-		return Order{}, errs.E(errs.NotFound, "payments.error.order_not_found")
+		return Order{}, notFound
 	}
-	var o2 Order
-	if err := s.db.Get(ctx, &o2, `SELECT `+orderColumns+` FROM payment_orders WHERE id = ?`, id); err != nil {
+	if err := s.db.Get(ctx, &o, `SELECT `+orderColumns+` FROM payment_orders WHERE id = ?`, id); err != nil {
 		if errs.Is(err, errs.NotFound) {
-			return Order{}, errs.E(errs.NotFound, "payments.error.order_not_found")
+			return Order{}, notFound
 		}
 		return Order{}, err
 	}
-	if !canSee(p, o2) {
-		return Order{}, errs.E(errs.NotFound, "payments.error.order_not_found")
+	if !canSee(p, o) {
+		return Order{}, notFound
 	}
-	if err := s.db.Select(ctx, &o2.Lines, `SELECT name, amount_fen, legal_basis FROM payment_order_lines
+	if err := s.db.Select(ctx, &o.Lines, `SELECT name, amount_fen, legal_basis FROM payment_order_lines
 		WHERE order_id = ? ORDER BY line_no`, id); err != nil {
 		return Order{}, err
 	}
-	return o2, nil
+	return o, nil
 }
 
 var idPattern = regexp.MustCompile(`^[a-z]{2,4}_[0-9a-f]{8,40}$`)

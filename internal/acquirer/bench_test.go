@@ -1,0 +1,48 @@
+package acquirer_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/yiwang-platform/yiwang/internal/acquirer"
+	"github.com/yiwang-platform/yiwang/internal/payments"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
+	"github.com/yiwang-platform/yiwang/internal/store/storetest"
+)
+
+// BenchmarkHandleCallback measures verified payment callbacks applied per second: signature
+// check, idempotency check, the order paid, its event and audit records, the callback recorded.
+func BenchmarkHandleCallback(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			e := newEnv(b, storetest.Open(b, d, storetest.Options{Clock: clockAt(start)}))
+			type signed struct{ body, sig string }
+			calls := make([]signed, b.N)
+			for i := range calls {
+				o := e.order(e.payer)
+				e.start(e.payer, o.ID)
+				attempts, err := e.pay.Attempts(e.ctx, principal.SystemPrincipal, o.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ := json.Marshal(acquirer.Notification{NotifyID: "ntf_bench_" + attempts[0].ID, NotifyType: "payment",
+					MerchantID: "yiwang-fj", OutTradeNo: attempts[0].ID, TransactionID: attempts[0].ChannelTxn, TradeStatus: "SUCCESS",
+					AmountFen: o.TotalFen, Method: "alipay", EventTime: e.clock.Now()})
+				calls[i] = signed{string(body), e.acq.Sign(e.clock.Now(), body)}
+			}
+			b.ResetTimer()
+			for _, c := range calls {
+				if err := e.pay.HandleCallback(e.ctx, "sandbox", []byte(c.body), map[string]string{acquirer.SignatureHeader: c.sig}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			var paid int
+			if err := e.db.Get(e.ctx, &paid, `SELECT COUNT(*) FROM payment_orders WHERE status = ?`, string(payments.Paid)); err != nil || paid != b.N {
+				b.Fatalf("%d paid of %d, %v", paid, b.N, err)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "callbacks/s")
+		})
+	}
+}
