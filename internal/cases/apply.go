@@ -63,11 +63,15 @@ func (s *Service) intake(ctx context.Context, p principal.Principal, a Applicati
 		case p.Kind == principal.Agent && p.ActingFor != "" && p.AccountID != 0:
 			in.account, in.kind, in.actingFor, in.name = p.AccountID, ApplicantEnterprise, p.ActingFor, p.ActingForName
 		case p.Kind == principal.Resident && p.AccountID != 0:
-			person, err := s.cfg.People.Person(ctx, p.AccountID)
-			if err != nil {
-				return nil, err
+			// The session names its resident; the register is asked only when it does not.
+			in.account, in.kind, in.name = p.AccountID, ApplicantPerson, p.Name
+			if in.name == "" {
+				person, err := s.cfg.People.Person(ctx, p.AccountID)
+				if err != nil {
+					return nil, err
+				}
+				in.name = person.Name
 			}
-			in.account, in.kind, in.name = p.AccountID, ApplicantPerson, person.Name
 		case !p.Authenticated():
 			return nil, errs.E(errs.Unauthenticated, "error.unauthenticated")
 		default:

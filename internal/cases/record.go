@@ -155,13 +155,35 @@ func (s *Service) tellOfficials(ctx context.Context, tx *store.Tx, r *row, accou
 	return nil
 }
 
+// officialsTTL is how long the officials to notify of an organisation are remembered: every
+// submission tells them, and who they are changes seldom (someone appointed just now sees new
+// cases on the worklist until then).
+const officialsTTL = 30 * time.Second
+
+type officialsEntry struct {
+	ids     []int64
+	expires time.Time
+}
+
 // officials returns the accounts of org's officials holding any of roles, to notify; none
 // without a Notifier (nothing would be sent).
 func (s *Service) officials(ctx context.Context, org string, roles ...string) ([]int64, error) {
 	if s.cfg.Notifier == nil || org == "" {
 		return nil, nil
 	}
-	return s.cfg.People.Officials(ctx, org, roles...)
+	key := org + "\x00" + strings.Join(roles, "\x00")
+	now := s.db.Clock().Now()
+	if v, ok := s.officialsCache.Load(key); ok {
+		if e := v.(officialsEntry); now.Before(e.expires) {
+			return e.ids, nil
+		}
+	}
+	ids, err := s.cfg.People.Officials(ctx, org, roles...)
+	if err != nil {
+		return nil, err
+	}
+	s.officialsCache.Store(key, officialsEntry{ids: ids, expires: now.Add(officialsTTL)})
+	return ids, nil
 }
 
 // b2i stores a bool in the INTEGER columns both engines share.

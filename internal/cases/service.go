@@ -46,6 +46,8 @@ type Service struct {
 	schemas sync.Map
 	specs   sync.Map
 	stored  sync.Map
+	// officialsCache remembers whom to notify per organisation and roles (officialsEntry).
+	officialsCache sync.Map
 }
 
 // New returns the case service over db.

@@ -81,7 +81,13 @@ func (r *groupReq) wake() {
 // a batch first runs without savepoints, and runs again with them when one of its members fails.
 //
 // All fns of a batch see the same tx.Now and run one after another on the leader's goroutine,
-// in arrival order, at PostgreSQL's SERIALIZABLE isolation like Transact. The statements run
+// in arrival order. On PostgreSQL a batch runs at READ COMMITTED, unlike Transact: batches run
+// side by side, and as SERIALIZABLE transactions of a hundred members each they would fail
+// each other's serialisation checks on the index pages they share (inserting rows that a
+// foreign-key check of another batch read is enough). So fn must lock what it reads in order to
+// change it (SELECT … FOR UPDATE) and must not rely on serialisable reads; a lock wait that
+// times out (lock_timeout) or a deadlock runs the batch again. SQLite has one writer: its
+// batches are serialisable anyway. The statements run
 // through tx with the batch's own context: a caller's context ending does not break the
 // others' transaction. A caller whose context ends before its fn was taken into a batch
 // returns at once with errs.Unavailable and its fn never runs; once taken, it waits for the
@@ -229,7 +235,7 @@ var errMemberFailed = errors.New("store: a grouped member failed without a savep
 func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool) error {
 	opts := &sql.TxOptions{}
 	if db.dialect == Postgres {
-		opts.Isolation = sql.LevelSerializable
+		opts.Isolation = sql.LevelReadCommitted
 	}
 	stx, err := db.writer.BeginTxx(ctx, opts)
 	if err != nil {
@@ -290,6 +296,7 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool)
 	if err := stx.Commit(); err != nil {
 		return classify(err)
 	}
+	db.preparePending()
 	if hooks := db.onCommit.Load(); hooks != nil {
 		for _, fn := range *hooks {
 			fn()

@@ -51,8 +51,10 @@ type DB struct {
 	where   string
 	// onCommit hooks run after every committed transaction (the event dispatcher's wake-up).
 	onCommit atomic.Pointer[[]func()]
-	// group is TransactGrouped's queue of callers (group.go).
+	// group is TransactGrouped's queue of callers (group.go); stmts the SQLite writer's
+	// prepared statements (stmtcache.go).
 	group grouper
+	stmts stmtCache
 }
 
 // OnCommit registers fn to run after every committed transaction; fn must be quick and must not
@@ -166,6 +168,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes all connections.
 func (db *DB) Close() error {
+	db.closeStmts()
 	err := db.writer.Close()
 	if db.reader != db.writer {
 		err = errors.Join(err, db.reader.Close())
@@ -217,23 +220,36 @@ func (tx *Tx) Dialect() Dialect { return tx.db.dialect }
 
 // Exec runs a statement. Unique and foreign-key violations come back as errs.Conflict.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(query); st != nil {
+		res, err := st.ExecContext(tx.stmtContext(ctx), normalize(args)...)
+		return res, classify(err)
+	}
 	res, err := tx.tx.ExecContext(tx.stmtContext(ctx), tx.tx.Rebind(query), normalize(args)...)
 	return res, classify(err)
 }
 
 // Get reads one row into dest. Returns errs.NotFound if there is none.
 func (tx *Tx) Get(ctx context.Context, dest any, query string, args ...any) error {
+	if st := tx.prepared(query); st != nil {
+		return classify(st.GetContext(tx.stmtContext(ctx), dest, normalize(args)...))
+	}
 	return classify(tx.tx.GetContext(tx.stmtContext(ctx), dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // Select reads rows into dest (a pointer to a slice).
 func (tx *Tx) Select(ctx context.Context, dest any, query string, args ...any) error {
+	if st := tx.prepared(query); st != nil {
+		return classify(st.SelectContext(tx.stmtContext(ctx), dest, normalize(args)...))
+	}
 	return classify(tx.tx.SelectContext(tx.stmtContext(ctx), dest, tx.tx.Rebind(query), normalize(args)...))
 }
 
 // InsertID runs an INSERT … RETURNING id and returns the new id.
 func (tx *Tx) InsertID(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
+	if st := tx.prepared(query); st != nil {
+		return id, classify(st.QueryRowxContext(tx.stmtContext(ctx), normalize(args)...).Scan(&id))
+	}
 	err := tx.tx.QueryRowxContext(tx.stmtContext(ctx), tx.tx.Rebind(query), normalize(args)...).Scan(&id)
 	return id, classify(err)
 }
@@ -286,6 +302,7 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err erro
 	if err := stx.Commit(); err != nil {
 		return classify(err)
 	}
+	db.preparePending()
 	if hooks := db.onCommit.Load(); hooks != nil {
 		for _, fn := range *hooks {
 			fn()

@@ -81,7 +81,7 @@ CREATE INDEX cases_acting_for ON cases (acting_for, created_at) WHERE acting_for
 CREATE INDEX cases_handling ON cases (handling_org, status, updated_at);
 CREATE INDEX cases_receiving ON cases (receiving_org, status, updated_at) WHERE receiving_org <> '';
 CREATE INDEX cases_parent ON cases (parent_id) WHERE parent_id IS NOT NULL;
-CREATE INDEX cases_clock ON cases (clock_state, warn_on, due_on);
+CREATE INDEX cases_clock ON cases (warn_on, due_on) WHERE clock_state = 'running';
 
 -- The materials of a case: a file the applicant (or a window for them) provided, one the
 -- licence and shared-data modules will fetch, or one an official asked for (補正) — the file
