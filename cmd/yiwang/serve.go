@@ -84,6 +84,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		for _, acc := range demo.Accounts {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", acc.Login, acc.Name, acc.Purpose)
 		}
+		for _, acc := range demo.HallAccounts() {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", acc.Login, acc.Name, acc.Purpose)
+		}
 		for _, r := range demo.Residents {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Phone, r.Name, r.Purpose)
 		}
@@ -104,6 +107,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		fmt.Fprintf(stdout, "\nPages: %s/plan  %s/plan/dashboard  %s/login  %s/register  %s/account  %s/apps\n", url, url, url, url, url, url)
 		fmt.Fprintf(stdout, "API: %s/api/openapi.json   Single sign-on: %s/oidc/.well-known/openid-configuration\n", url, url)
 		fmt.Fprintf(stdout, "Seals and signatures: %s/seals  %s/sign (scj.sealer)  %s/verify (anyone)   Time stamps: POST %s/tsa\n", url, url, url, url)
+		fmt.Fprintf(stdout, "Service hall: %s/services (search, guides, apply)  %s/my/cases  %s/work/cases (officials)  %s/lookup  %s/kiosk  %s/pay  %s/ratings/stats\n",
+			url, url, url, url, url, url, url)
 		fmt.Fprintf(stdout, "Ledger: %s/ledger  checkpoint %s/ledger/checkpoint  verifier key %s\n", url, url, a.Ledger.VerifierKey())
 		fmt.Fprintf(stdout, "Master key: kept outside the data directory (see 'yiwang keys --help'); certificates at %s/pki/roots\n", url)
 		fmt.Fprintln(stdout, "Press Ctrl+C to stop.")

@@ -15,9 +15,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yiwang-platform/yiwang/internal/acquirer"
 	"github.com/yiwang-platform/yiwang/internal/api"
 	"github.com/yiwang-platform/yiwang/internal/apps"
 	"github.com/yiwang-platform/yiwang/internal/calendar"
+	"github.com/yiwang-platform/yiwang/internal/cases"
+	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
@@ -25,10 +28,13 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
+	"github.com/yiwang-platform/yiwang/internal/payments"
 	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/ratings"
 	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -74,6 +80,12 @@ type Config struct {
 	// this node cosigns (at POST /ledger/witness/add-checkpoint) after checking consistency.
 	Witnesses     []ledger.WitnessPeer
 	WitnessedLogs []ledger.WitnessedLog
+
+	// Senders carry inbox messages further (SMS, email); none keeps them in the inbox only.
+	Senders []notify.Sender
+	// Scanner checks uploaded materials for malware; nil uses cases.ExecutableFilter, which
+	// refuses executables and the EICAR test file but is no antivirus.
+	Scanner cases.Scanner
 }
 
 // App is the assembled platform.
@@ -99,6 +111,14 @@ type App struct {
 	Witness *ledger.Witness
 	Seals   *seal.Registry
 	Sign    *sign.Service
+	// The service hall: the catalogue, cases, payments (with the sandbox acquirer outside
+	// production), ratings and people's inboxes.
+	Catalog  *catalog.Service
+	Cases    *cases.Service
+	Payments *payments.Service
+	Acquirer *acquirer.Acquirer
+	Ratings  *ratings.Service
+	Inbox    *notify.Service
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -140,6 +160,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		a.nats.Attach(a.Dispatcher)
 	}
+	if err := a.newHall(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
 		a.Close()
@@ -155,6 +179,12 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			a.Close()
 			return nil, err
 		}
+		n, err := demo.SeedHall(ctx, cfg.DB, a.Catalog, a.Seals, cfg.DB.Clock().Now())
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		res.Seals += n
 		a.DemoResult = &res
 	}
 	if err := a.newOIDC(ctx, cfg); err != nil {
@@ -162,7 +192,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, OIDC: a.OIDC, Apps: a.Apps, Logger: cfg.Logger,
-		Secure: cfg.Production, Demo: cfg.Demo, Seals: a.Seals, Sign: a.Sign, Ledger: a.Ledger, PKI: a.PKI})
+		Secure: cfg.Production, Demo: cfg.Demo, Seals: a.Seals, Sign: a.Sign, Ledger: a.Ledger, PKI: a.PKI,
+		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -180,10 +211,15 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	site.Install(srv)
+	if err := a.installHall(ctx, cfg, srv); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.OIDC.Install(srv)
 	a.OIDC.OnEndSession(site.EndSession)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
-		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign})
+		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign,
+		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
@@ -230,6 +266,7 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 			a.logger.Error("event dispatcher stopped", "err", err)
 		}
 	}()
+	a.runHall(ctx, &wg)
 	err := a.Server.Run(ctx, addr, func(url string) {
 		a.listening(url)
 		if onListening != nil {
