@@ -30,6 +30,76 @@ CREATE TABLE accounts (
     created_at     TIMESTAMP NOT NULL
 , phone TEXT, id_type TEXT, id_number TEXT, real_name_level INTEGER NOT NULL DEFAULT 0, totp_secret TEXT, totp_enabled INTEGER NOT NULL DEFAULT 0, totp_last_step INTEGER NOT NULL DEFAULT 0, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP);
 
+CREATE TABLE acquirer_keys (
+    id           TEXT PRIMARY KEY,
+    algorithm    TEXT NOT NULL,
+    public_key   BLOB NOT NULL,
+    private_key  BLOB NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE acquirer_merchants (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    secret      BLOB NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE acquirer_nonces (
+    merchant_id  TEXT NOT NULL REFERENCES acquirer_merchants (id),
+    nonce        TEXT NOT NULL,
+    expires_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (merchant_id, nonce)
+);
+
+CREATE TABLE acquirer_notifications (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    notify_id        TEXT NOT NULL,
+    merchant_id      TEXT NOT NULL REFERENCES acquirer_merchants (id),
+    payment_id       TEXT NOT NULL REFERENCES acquirer_payments (id),
+    url              TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'held', 'delivered', 'dropped', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TIMESTAMP NOT NULL,
+    last_error       TEXT NOT NULL DEFAULT '',
+    created_at       TIMESTAMP NOT NULL,
+    delivered_at     TIMESTAMP
+);
+
+CREATE TABLE acquirer_payments (
+    id            TEXT PRIMARY KEY,
+    merchant_id   TEXT NOT NULL REFERENCES acquirer_merchants (id),
+    out_trade_no  TEXT NOT NULL,
+    amount_fen    BIGINT NOT NULL CHECK (amount_fen > 0),
+    subject       TEXT NOT NULL,
+    payee         TEXT NOT NULL DEFAULT '',
+    notify_url    TEXT NOT NULL,
+    return_url    TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'closed')),
+    method        TEXT NOT NULL DEFAULT '',
+    refunded_fen  BIGINT NOT NULL DEFAULT 0,
+    created_at    TIMESTAMP NOT NULL,
+    expires_at    TIMESTAMP NOT NULL,
+    paid_at       TIMESTAMP,
+    closed_at     TIMESTAMP,
+    UNIQUE (merchant_id, out_trade_no)
+);
+
+CREATE TABLE acquirer_refunds (
+    id             TEXT PRIMARY KEY,
+    payment_id     TEXT NOT NULL REFERENCES acquirer_payments (id),
+    merchant_id    TEXT NOT NULL REFERENCES acquirer_merchants (id),
+    out_refund_no  TEXT NOT NULL,
+    amount_fen     BIGINT NOT NULL CHECK (amount_fen > 0),
+    reason         TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL CHECK (status IN ('processing', 'succeeded', 'failed')),
+    notify_url     TEXT NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP,
+    UNIQUE (merchant_id, out_refund_no)
+);
+
 CREATE TABLE agent_authorisations (
     id                INTEGER PRIMARY KEY,
     credit_code       TEXT NOT NULL REFERENCES enterprises (credit_code),
@@ -91,6 +161,197 @@ CREATE TABLE calendar_overrides (
     reason      TEXT NOT NULL CHECK (reason <> ''),
     created_by  TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE case_events (
+    id        INTEGER PRIMARY KEY,
+    case_id   TEXT NOT NULL REFERENCES cases (id),
+    at        TIMESTAMP NOT NULL,
+    kind      TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    party     TEXT NOT NULL CHECK (party IN ('applicant', 'official', 'system', 'remote')),
+    org       TEXT NOT NULL DEFAULT '',
+    internal  INTEGER NOT NULL DEFAULT 0,
+    note      TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE case_materials (
+    case_id      TEXT NOT NULL REFERENCES cases (id),
+    code         TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('provided', 'to_fetch', 'requested')),
+    blob_sha256  TEXT REFERENCES blobs (sha256),
+    file_name    TEXT NOT NULL DEFAULT '',
+    format       TEXT NOT NULL DEFAULT '',
+    size         BIGINT NOT NULL DEFAULT 0,
+    added_by     TEXT NOT NULL,
+    added_at     TIMESTAMP NOT NULL,
+    PRIMARY KEY (case_id, code)
+);
+
+CREATE TABLE case_procedures (
+    id          INTEGER PRIMARY KEY,
+    case_id     TEXT NOT NULL REFERENCES cases (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('hearing', 'expert_review', 'inspection', 'testing', 'public_notice')),
+    note        TEXT NOT NULL DEFAULT '',
+    started_by  TEXT NOT NULL,
+    started_at  TIMESTAMP NOT NULL,
+    ended_by    TEXT,
+    ended_at    TIMESTAMP,
+    result      TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE case_sequence (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    last  INTEGER NOT NULL
+);
+
+CREATE TABLE case_specs (
+    sha256      TEXT PRIMARY KEY,
+    spec        TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE case_supplements (
+    id            INTEGER PRIMARY KEY,
+    case_id       TEXT NOT NULL REFERENCES cases (id),
+    materials     TEXT NOT NULL,
+    note          TEXT NOT NULL,
+    during        TEXT NOT NULL,
+    requested_by  TEXT NOT NULL,
+    requested_at  TIMESTAMP NOT NULL,
+    resolved_at   TIMESTAMP
+);
+
+CREATE TABLE cases (
+    id                TEXT PRIMARY KEY,
+    number            TEXT UNIQUE,
+    query_hash        TEXT NOT NULL DEFAULT '',
+    parent_id         TEXT REFERENCES cases (id),
+    bundle_code       TEXT NOT NULL DEFAULT '',
+    bundle_version    INTEGER NOT NULL DEFAULT 0,
+    item_code         TEXT NOT NULL DEFAULT '',
+    item_version      INTEGER NOT NULL DEFAULT 0,
+    name_hans         TEXT NOT NULL,
+    name_hant         TEXT NOT NULL,
+    name_en           TEXT NOT NULL,
+    spec_sha256       TEXT NOT NULL REFERENCES case_specs (sha256),
+    handling_org      TEXT NOT NULL DEFAULT '',
+    receiving_org     TEXT NOT NULL DEFAULT '',
+    channel           TEXT NOT NULL CHECK (channel IN ('online', 'window', 'kiosk')),
+    applicant_account INTEGER NOT NULL REFERENCES accounts (id),
+    applicant_kind    TEXT NOT NULL CHECK (applicant_kind IN ('person', 'enterprise')),
+    acting_for        TEXT NOT NULL DEFAULT '',
+    applicant_name    TEXT NOT NULL DEFAULT '',
+    created_by        TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'supplement_requested', 'accepted',
+                          'reviewed', 'awaiting_payment', 'approved', 'denied', 'completed', 'not_accepted',
+                          'withdrawn', 'transferred', 'in_progress')),
+    resume_status     TEXT NOT NULL DEFAULT '',
+    outcome           TEXT NOT NULL DEFAULT '' CHECK (outcome IN ('', 'approved', 'denied', 'partially_approved')),
+    form              TEXT NOT NULL DEFAULT '{}',
+    limit_days        INTEGER NOT NULL DEFAULT 0,
+    legal_days        INTEGER NOT NULL DEFAULT 0,
+    clock_state       TEXT NOT NULL DEFAULT 'not_started' CHECK (clock_state IN ('not_started', 'running', 'paused', 'stopped')),
+    pause_reason      TEXT NOT NULL DEFAULT '',
+    paused_since      TIMESTAMP,
+    paused_days       INTEGER NOT NULL DEFAULT 0,
+    due_on            TEXT NOT NULL DEFAULT '',
+    warn_on           TEXT NOT NULL DEFAULT '',
+    warned_at         TIMESTAMP,
+    overdue_at        TIMESTAMP,
+    clock_stopped_at  TIMESTAMP,
+    created_at        TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP NOT NULL,
+    submitted_at      TIMESTAMP,
+    accepted_at       TIMESTAMP,
+    decided_at        TIMESTAMP,
+    completed_at      TIMESTAMP,
+    decided_by        TEXT NOT NULL DEFAULT '',
+    reasons           TEXT NOT NULL DEFAULT '',
+    decision_blob     TEXT REFERENCES blobs (sha256),
+    signature_blob    TEXT REFERENCES blobs (sha256),
+    signature_id      TEXT NOT NULL DEFAULT '',
+    seal_id           TEXT NOT NULL DEFAULT '',
+    seal_name         TEXT NOT NULL DEFAULT '',
+    signature_format  TEXT NOT NULL DEFAULT '',
+    ledger_index      BIGINT,
+    fee_order_id      TEXT NOT NULL DEFAULT '',
+    paid_at           TIMESTAMP,
+    delivery_method   TEXT NOT NULL DEFAULT '' CHECK (delivery_method IN ('', 'electronic', 'pickup', 'post')),
+    delivered_by      TEXT NOT NULL DEFAULT '',
+    transferred_to    TEXT NOT NULL DEFAULT '',
+    remote_number     TEXT NOT NULL DEFAULT '',
+    remote_status     TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE catalog_bundle_items (
+    bundle_code TEXT NOT NULL,
+    item_code   TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (bundle_code, item_code)
+);
+
+CREATE TABLE catalog_entries (
+    kind              TEXT NOT NULL CHECK (kind IN ('item', 'bundle')),
+    code              TEXT NOT NULL,
+    org_code          TEXT NOT NULL REFERENCES organisations (code),
+    latest_version    INTEGER NOT NULL,
+    published_version INTEGER,
+    created_at        TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, code)
+);
+
+CREATE TABLE catalog_published (
+    kind           TEXT NOT NULL,
+    code           TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    org_code       TEXT NOT NULL,
+    region_code    TEXT NOT NULL,
+    name_hans      TEXT NOT NULL,
+    name_hant      TEXT NOT NULL,
+    name_en        TEXT NOT NULL,
+    item_type      TEXT NOT NULL,
+    service_object TEXT NOT NULL,
+    promised_days  INTEGER NOT NULL,
+    visits         INTEGER NOT NULL,
+    online_depth   INTEGER NOT NULL,
+    fee_fen        BIGINT NOT NULL,
+    item_count     INTEGER NOT NULL,
+    published_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, code),
+    FOREIGN KEY (kind, code) REFERENCES catalog_entries (kind, code)
+);
+
+CREATE TABLE catalog_tags (
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    tag  TEXT NOT NULL,
+    PRIMARY KEY (kind, code, tag),
+    FOREIGN KEY (kind, code) REFERENCES catalog_published (kind, code)
+);
+
+CREATE TABLE catalog_versions (
+    kind          TEXT NOT NULL,
+    code          TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'returned', 'published', 'superseded')),
+    name_hans     TEXT NOT NULL,
+    name_hant     TEXT NOT NULL,
+    name_en       TEXT NOT NULL,
+    data          TEXT NOT NULL,
+    created_by    TEXT NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    updated_by    TEXT NOT NULL,
+    updated_at    TIMESTAMP NOT NULL,
+    submitted_by  TEXT,
+    submitted_at  TIMESTAMP,
+    decided_by    TEXT,
+    decided_at    TIMESTAMP,
+    return_reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (kind, code, version),
+    FOREIGN KEY (kind, code) REFERENCES catalog_entries (kind, code)
 );
 
 CREATE TABLE certificates (
@@ -238,6 +499,24 @@ CREATE TABLE message_outbox (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE notify_deliveries (
+    message_id  INTEGER NOT NULL REFERENCES notify_messages (id),
+    channel     TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('sent', 'skipped')),
+    at          TIMESTAMP NOT NULL,
+    PRIMARY KEY (message_id, channel)
+);
+
+CREATE TABLE notify_messages (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id  INTEGER NOT NULL,
+    msg_key     TEXT NOT NULL,
+    args        TEXT NOT NULL DEFAULT '[]',
+    link        TEXT NOT NULL DEFAULT '',
+    created_at  TIMESTAMP NOT NULL,
+    read_at     TIMESTAMP
+);
+
 CREATE TABLE oidc_access_tokens (
     id               TEXT PRIMARY KEY,
     client_id        TEXT NOT NULL REFERENCES apps (client_id),
@@ -328,6 +607,123 @@ CREATE TABLE organisations (
     parent_code  TEXT REFERENCES organisations (code),
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE payment_attempts (
+    id            TEXT PRIMARY KEY,
+    order_id      TEXT NOT NULL REFERENCES payment_orders (id),
+    channel       TEXT NOT NULL,
+    channel_txn   TEXT NOT NULL DEFAULT '',
+    amount_fen    BIGINT NOT NULL CHECK (amount_fen > 0),
+    received_fen  BIGINT NOT NULL DEFAULT 0,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'closed')),
+    method        TEXT NOT NULL DEFAULT '',
+    pay_url       TEXT NOT NULL DEFAULT '',
+    created_at    TIMESTAMP NOT NULL,
+    succeeded_at  TIMESTAMP,
+    updated_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE payment_callbacks (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel          TEXT NOT NULL,
+    notification_id  TEXT NOT NULL DEFAULT '',
+    dedupe_key       TEXT UNIQUE,
+    kind             TEXT NOT NULL DEFAULT '',
+    order_id         TEXT NOT NULL DEFAULT '',
+    merchant_ref     TEXT NOT NULL DEFAULT '',
+    outcome          TEXT NOT NULL CHECK (outcome IN ('accepted', 'duplicate', 'stale', 'exception', 'rejected')),
+    reason           TEXT NOT NULL DEFAULT '',
+    body_sha256      TEXT NOT NULL,
+    body_size        INTEGER NOT NULL,
+    body             TEXT NOT NULL DEFAULT '',
+    signature        TEXT NOT NULL DEFAULT '',
+    received_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE payment_order_lines (
+    order_id     TEXT NOT NULL REFERENCES payment_orders (id),
+    line_no      INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    amount_fen   BIGINT NOT NULL CHECK (amount_fen > 0),
+    legal_basis  TEXT NOT NULL,
+    PRIMARY KEY (order_id, line_no)
+);
+
+CREATE TABLE payment_orders (
+    id                TEXT PRIMARY KEY,
+    notice_number     TEXT NOT NULL UNIQUE,
+    reference_kind    TEXT NOT NULL,
+    reference_id      TEXT NOT NULL,
+    reference_number  TEXT NOT NULL DEFAULT '',
+    org_code          TEXT NOT NULL REFERENCES organisations (code),
+    payer_account     INTEGER NOT NULL REFERENCES accounts (id),
+    payer_acting_for  TEXT NOT NULL DEFAULT '',
+    total_fen         BIGINT NOT NULL CHECK (total_fen > 0),
+    received_fen      BIGINT NOT NULL DEFAULT 0 CHECK (received_fen >= 0),
+    refunded_fen      BIGINT NOT NULL DEFAULT 0 CHECK (refunded_fen >= 0),
+    status            TEXT NOT NULL CHECK (status IN ('unpaid', 'paying', 'paid', 'partially_refunded', 'refunded',
+                          'closed', 'expired', 'exception')),
+    exception_reason  TEXT NOT NULL DEFAULT '',
+    channel           TEXT NOT NULL DEFAULT '',
+    channel_txn       TEXT NOT NULL DEFAULT '',
+    method            TEXT NOT NULL DEFAULT '',
+    created_by        TEXT NOT NULL,
+    created_at        TIMESTAMP NOT NULL,
+    expires_at        TIMESTAMP NOT NULL,
+    paid_at           TIMESTAMP,
+    closed_at         TIMESTAMP,
+    close_reason      TEXT NOT NULL DEFAULT '',
+    updated_at        TIMESTAMP NOT NULL
+);
+
+CREATE TABLE payment_reconciliation_items (
+    report_id      TEXT NOT NULL REFERENCES payment_reconciliations (id),
+    item_no        INTEGER NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('missing_ours', 'missing_theirs', 'amount_differs', 'status_differs')),
+    txn_kind       TEXT NOT NULL CHECK (txn_kind IN ('payment', 'refund')),
+    order_id       TEXT NOT NULL DEFAULT '',
+    org_code       TEXT NOT NULL DEFAULT '',
+    merchant_ref   TEXT NOT NULL DEFAULT '',
+    channel_ref    TEXT NOT NULL DEFAULT '',
+    ours_fen       BIGINT,
+    theirs_fen     BIGINT,
+    ours_status    TEXT NOT NULL DEFAULT '',
+    theirs_status  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (report_id, item_no)
+);
+
+CREATE TABLE payment_reconciliations (
+    id                  TEXT PRIMARY KEY,
+    channel             TEXT NOT NULL,
+    day                 TEXT NOT NULL,
+    org_code            TEXT NOT NULL DEFAULT '',
+    run_by              TEXT NOT NULL,
+    run_at              TIMESTAMP NOT NULL,
+    statement_sha256    TEXT NOT NULL,
+    statement_lines     INTEGER NOT NULL,
+    matched             INTEGER NOT NULL,
+    mismatched          INTEGER NOT NULL,
+    ours_paid_fen       BIGINT NOT NULL,
+    theirs_paid_fen     BIGINT NOT NULL,
+    ours_refunded_fen   BIGINT NOT NULL,
+    theirs_refunded_fen BIGINT NOT NULL
+);
+
+CREATE TABLE payment_refunds (
+    id                 TEXT PRIMARY KEY,
+    order_id           TEXT NOT NULL REFERENCES payment_orders (id),
+    attempt_id         TEXT NOT NULL REFERENCES payment_attempts (id),
+    channel            TEXT NOT NULL,
+    channel_refund_id  TEXT NOT NULL DEFAULT '',
+    amount_fen         BIGINT NOT NULL CHECK (amount_fen > 0),
+    refunded_fen       BIGINT NOT NULL DEFAULT 0,
+    reason             TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('requested', 'processing', 'succeeded', 'failed')),
+    requested_by       TEXT NOT NULL,
+    requested_at       TIMESTAMP NOT NULL,
+    finished_at        TIMESTAMP,
+    updated_at         TIMESTAMP NOT NULL
 );
 
 CREATE TABLE pki_crls (
@@ -459,6 +855,88 @@ CREATE TABLE population_registry (
     PRIMARY KEY (id_type, id_number)
 );
 
+CREATE TABLE rating_appeals (
+    id            TEXT PRIMARY KEY,
+    rating_id     TEXT NOT NULL UNIQUE REFERENCES ratings (id),
+    org_code      TEXT NOT NULL REFERENCES organisations (code),
+    reason        TEXT NOT NULL,
+    evidence      TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'upheld', 'rejected')),
+    appealed_by   TEXT NOT NULL,
+    appealed_at   TIMESTAMP NOT NULL,
+    decided_by    TEXT,
+    decided_at    TIMESTAMP,
+    decision_note TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE rating_callbacks (
+    id          TEXT PRIMARY KEY,
+    task_id     TEXT NOT NULL REFERENCES rating_tasks (id),
+    caller      TEXT NOT NULL,
+    called_at   TIMESTAMP NOT NULL,
+    reached     INTEGER NOT NULL CHECK (reached IN (0, 1)),
+    account     TEXT NOT NULL DEFAULT '',
+    recorded_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE rating_tasks (
+    id            TEXT PRIMARY KEY,
+    rating_id     TEXT NOT NULL UNIQUE REFERENCES ratings (id),
+    org_code      TEXT NOT NULL REFERENCES organisations (code),
+    status        TEXT NOT NULL CHECK (status IN ('open', 'verified', 'rectified', 'closed', 'cancelled')),
+    deadline_days INTEGER NOT NULL,
+    opened_at     TIMESTAMP NOT NULL,
+    due_at        TIMESTAMP NOT NULL,
+    overdue       INTEGER NOT NULL DEFAULT 0 CHECK (overdue IN (0, 1)),
+    overdue_at    TIMESTAMP,
+    findings      TEXT NOT NULL DEFAULT '',
+    verified_by   TEXT,
+    verified_at   TIMESTAMP,
+    measures      TEXT NOT NULL DEFAULT '',
+    rectified_by  TEXT,
+    rectified_at  TIMESTAMP,
+    closing_note  TEXT NOT NULL DEFAULT '',
+    closed_by     TEXT,
+    closed_at     TIMESTAMP,
+    cancelled_at  TIMESTAMP
+);
+
+CREATE TABLE rating_visits (
+    id               TEXT PRIMARY KEY,
+    code_sha256      TEXT NOT NULL UNIQUE,
+    org_code         TEXT NOT NULL REFERENCES organisations (code),
+    item_code        TEXT NOT NULL DEFAULT '',
+    resident_account BIGINT,
+    opened_by        TEXT NOT NULL,
+    opened_at        TIMESTAMP NOT NULL,
+    expires_at       TIMESTAMP NOT NULL,
+    rated_at         TIMESTAMP
+);
+
+CREATE TABLE ratings (
+    id               TEXT PRIMARY KEY,
+    subject_kind     TEXT NOT NULL CHECK (subject_kind IN ('case', 'visit')),
+    case_id          TEXT UNIQUE,
+    visit_id         TEXT UNIQUE REFERENCES rating_visits (id),
+    case_number      TEXT NOT NULL DEFAULT '',
+    org_code         TEXT NOT NULL REFERENCES organisations (code),
+    item_code        TEXT NOT NULL DEFAULT '',
+    item_name        TEXT NOT NULL DEFAULT '',
+    level            INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    tags             TEXT NOT NULL DEFAULT '',
+    comment          TEXT NOT NULL DEFAULT '',
+    follow_up        TEXT NOT NULL DEFAULT '',
+    follow_up_at     TIMESTAMP,
+    channel          TEXT NOT NULL CHECK (channel IN ('online', 'window', 'kiosk', 'sms')),
+    real_name        INTEGER NOT NULL DEFAULT 0 CHECK (real_name IN (0, 1)),
+    rater_account    BIGINT,
+    rater_acting_for TEXT NOT NULL DEFAULT '',
+    rated_at         TIMESTAMP NOT NULL,
+    excluded         INTEGER NOT NULL DEFAULT 0 CHECK (excluded IN (0, 1)),
+    CHECK ((subject_kind = 'case' AND case_id IS NOT NULL AND visit_id IS NULL) OR
+           (subject_kind = 'visit' AND visit_id IS NOT NULL AND case_id IS NULL))
+);
+
 CREATE TABLE real_name_verifications (
     id           INTEGER PRIMARY KEY,
     account_id   INTEGER NOT NULL REFERENCES accounts (id),
@@ -512,6 +990,26 @@ CREATE TABLE seals (
     revoked_at           TIMESTAMP
 );
 
+CREATE TABLE search_documents (
+    id      INTEGER PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    doc_id  TEXT NOT NULL,
+    title   TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    UNIQUE (kind, doc_id)
+);
+
+CREATE VIRTUAL TABLE search_fts USING fts5 (title, body, content = 'search_documents', content_rowid = 'id',
+    tokenize = 'unicode61');
+
+CREATE TABLE 'search_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+CREATE TABLE 'search_fts_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+CREATE TABLE 'search_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+CREATE TABLE 'search_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
 CREATE TABLE sessions (
     token_hash    TEXT PRIMARY KEY,
     account_id    INTEGER NOT NULL REFERENCES accounts (id),
@@ -552,6 +1050,18 @@ CREATE UNIQUE INDEX accounts_id_document ON accounts (id_type, id_number) WHERE 
 
 CREATE UNIQUE INDEX accounts_phone ON accounts (phone) WHERE phone IS NOT NULL;
 
+CREATE INDEX acquirer_nonces_expiry ON acquirer_nonces (expires_at);
+
+CREATE INDEX acquirer_notifications_due ON acquirer_notifications (status, next_attempt_at);
+
+CREATE INDEX acquirer_notifications_payment ON acquirer_notifications (payment_id, id);
+
+CREATE INDEX acquirer_payments_due ON acquirer_payments (status, expires_at);
+
+CREATE INDEX acquirer_payments_paid ON acquirer_payments (merchant_id, paid_at);
+
+CREATE INDEX acquirer_refunds_finished ON acquirer_refunds (merchant_id, finished_at);
+
 CREATE INDEX agent_authorisations_agent ON agent_authorisations (agent_account_id);
 
 CREATE INDEX agent_authorisations_enterprise ON agent_authorisations (credit_code);
@@ -559,6 +1069,34 @@ CREATE INDEX agent_authorisations_enterprise ON agent_authorisations (credit_cod
 CREATE INDEX apps_owner ON apps (owner_org);
 
 CREATE INDEX audit_events_object ON audit_events (object_type, object_id);
+
+CREATE INDEX case_events_case ON case_events (case_id, id);
+
+CREATE INDEX case_procedures_case ON case_procedures (case_id, id);
+
+CREATE INDEX case_supplements_case ON case_supplements (case_id, id);
+
+CREATE INDEX cases_acting_for ON cases (acting_for, created_at) WHERE acting_for <> '';
+
+CREATE INDEX cases_applicant ON cases (applicant_account, created_at);
+
+CREATE INDEX cases_clock ON cases (warn_on, due_on) WHERE clock_state = 'running';
+
+CREATE INDEX cases_handling ON cases (handling_org, status, updated_at);
+
+CREATE INDEX cases_parent ON cases (parent_id) WHERE parent_id IS NOT NULL;
+
+CREATE INDEX cases_receiving ON cases (receiving_org, status, updated_at) WHERE receiving_org <> '';
+
+CREATE INDEX catalog_bundle_items_item ON catalog_bundle_items (item_code);
+
+CREATE INDEX catalog_entries_org ON catalog_entries (org_code, kind, code);
+
+CREATE INDEX catalog_published_name ON catalog_published (kind, name_hans, code);
+
+CREATE INDEX catalog_tags_tag ON catalog_tags (tag, kind, code);
+
+CREATE INDEX catalog_versions_status ON catalog_versions (status, kind);
 
 CREATE INDEX certificates_issuer ON certificates (issuer_serial, status);
 
@@ -588,6 +1126,10 @@ CREATE INDEX ledger_witness_evidence_origin ON ledger_witness_evidence (origin);
 
 CREATE INDEX login_history_account ON login_history (account_id, at);
 
+CREATE INDEX notify_messages_inbox ON notify_messages (account_id, id);
+
+CREATE INDEX notify_messages_unread ON notify_messages (account_id) WHERE read_at IS NULL;
+
 CREATE INDEX oidc_access_tokens_account ON oidc_access_tokens (account_id, client_id);
 
 CREATE INDEX oidc_access_tokens_expiry ON oidc_access_tokens (expires_at);
@@ -602,6 +1144,32 @@ CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family);
 
 CREATE INDEX one_time_codes_recipient ON one_time_codes (recipient, purpose, created_at);
 
+CREATE INDEX payment_attempts_day ON payment_attempts (channel, succeeded_at);
+
+CREATE INDEX payment_attempts_order ON payment_attempts (order_id, created_at);
+
+CREATE INDEX payment_attempts_txn ON payment_attempts (channel, channel_txn);
+
+CREATE INDEX payment_callbacks_order ON payment_callbacks (order_id, received_at);
+
+CREATE INDEX payment_callbacks_received ON payment_callbacks (received_at);
+
+CREATE INDEX payment_orders_acting_for ON payment_orders (payer_acting_for, created_at);
+
+CREATE INDEX payment_orders_due ON payment_orders (status, expires_at);
+
+CREATE INDEX payment_orders_org ON payment_orders (org_code, created_at);
+
+CREATE INDEX payment_orders_payer ON payment_orders (payer_account, created_at);
+
+CREATE INDEX payment_orders_reference ON payment_orders (reference_kind, reference_id);
+
+CREATE INDEX payment_reconciliations_day ON payment_reconciliations (channel, day, run_at);
+
+CREATE INDEX payment_refunds_day ON payment_refunds (channel, finished_at);
+
+CREATE INDEX payment_refunds_order ON payment_refunds (order_id, requested_at);
+
 CREATE INDEX plan_assignments_org ON plan_assignments (org_code);
 
 CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
@@ -609,6 +1177,24 @@ CREATE INDEX plan_item_units_org ON plan_item_units (org_code);
 CREATE INDEX plan_reports_item ON plan_reports (item_id);
 
 CREATE INDEX plan_reports_org ON plan_reports (org_code);
+
+CREATE INDEX rating_appeals_org ON rating_appeals (org_code, status);
+
+CREATE INDEX rating_appeals_status ON rating_appeals (status, appealed_at);
+
+CREATE INDEX rating_callbacks_task ON rating_callbacks (task_id, called_at);
+
+CREATE INDEX rating_tasks_due ON rating_tasks (status, due_at);
+
+CREATE INDEX rating_tasks_org ON rating_tasks (org_code, status);
+
+CREATE INDEX rating_visits_org ON rating_visits (org_code, opened_at);
+
+CREATE INDEX ratings_org ON ratings (org_code, rated_at);
+
+CREATE INDEX ratings_rated_at ON ratings (rated_at);
+
+CREATE INDEX ratings_rater ON ratings (rater_account);
 
 CREATE INDEX real_name_verifications_account ON real_name_verifications (account_id);
 
@@ -668,6 +1254,22 @@ END;
 CREATE TRIGGER ledger_hashes_no_update BEFORE UPDATE ON ledger_hashes
 BEGIN
     SELECT RAISE(ABORT, 'ledger_hashes is append-only');
+END;
+
+CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents
+BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+
+CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents
+BEGIN
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+
+CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents
+BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
 END;
 
 CREATE TRIGGER tsa_tokens_no_delete BEFORE DELETE ON tsa_tokens
