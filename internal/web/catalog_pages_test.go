@@ -12,6 +12,7 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/demo"
+	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
@@ -38,7 +39,7 @@ type catalogSite struct {
 	cat *catalog.Service
 }
 
-func newCatalogSite(t *testing.T, db *store.DB) *catalogSite {
+func newCatalogSite(t testing.TB, db *store.DB) *catalogSite {
 	t.Helper()
 	s := newSite(t, db, highLimits)
 	ctx := systemContext()
@@ -60,8 +61,9 @@ func newCatalogSite(t *testing.T, db *store.DB) *catalogSite {
 		{fzAdmin, "fz-market-regulation", []string{principal.RoleAdministrator}},
 		{healthAdmin, "fj-health", []string{principal.RoleAdministrator}},
 	} {
+		// The demo may have made the account already.
 		if _, err := s.a.Identity.CreateAccount(ctx, identity.NewAccount{Login: o.login, Kind: principal.Official,
-			DisplayName: o.login, OrgCode: o.org, Roles: o.roles, Password: demo.Password}); err != nil {
+			DisplayName: o.login, OrgCode: o.org, Roles: o.roles, Password: demo.Password}); err != nil && !errs.Is(err, errs.Conflict) {
 			t.Fatal(err)
 		}
 	}
