@@ -118,7 +118,7 @@ const (
 	caseWin   = "scj.window"
 	caseAppr  = "scj.approver"
 	caseAdmin = "scj.admin"
-	caseGat   = "gat.casewindow"
+	caseGat   = "tgat.casewindow"
 )
 
 var (

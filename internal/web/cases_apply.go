@@ -329,6 +329,17 @@ func caseDraftErrors(fe *formschema.Errors, values map[string]any) *formschema.E
 	return &formschema.Errors{Fields: kept}
 }
 
+// caseDraftValues are the values a draft keeps: an unticked box is not answered yet (FromForm
+// reads it as false, which a required consent box refuses).
+func caseDraftValues(sch *formschema.Schema, values map[string]any) map[string]any {
+	for _, f := range sch.Fields() {
+		if v, ok := values[f.Name]; ok && f.Type == formschema.TypeBoolean && v == false {
+			delete(values, f.Name)
+		}
+	}
+	return values
+}
+
 // caseFormStatus is the status of a form sent back: 413 when a file was too large.
 func caseFormStatus(tooLarge bool, err error) int {
 	if tooLarge || errs.KindOf(err) == errs.TooLarge {
@@ -397,7 +408,8 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 	a := sp.application(caseChannel(r))
 	a.Form = values
 	if r.PostFormValue("action") == "draft" {
-		errors := caseFieldMessages(lang, caseDraftErrors(fe, values), upErrs)
+		a.Form = caseDraftValues(sch, values)
+		errors := caseFieldMessages(lang, caseDraftErrors(fe, a.Form), upErrs)
 		if len(errors) > 0 {
 			return sendBack(caseFormStatus(tooLarge, nil), errors, len(uploads) > 0)
 		}
@@ -570,6 +582,7 @@ func (s *Site) editDraftPost(w http.ResponseWriter, r *http.Request, mode caseEd
 	}
 	lang := i18n.Negotiate(r)
 	values, fe := sch.FromForm(r.PostForm)
+	values = caseDraftValues(sch, values)
 	uploads, upErrs, tooLarge := casePostedUploads(r, lang, sp.materials())
 	if errors := caseFieldMessages(lang, caseDraftErrors(fe, values), upErrs); len(errors) > 0 {
 		return s.renderDraft(w, r, c, mode, r.PostForm, errors, caseFormStatus(tooLarge, nil))

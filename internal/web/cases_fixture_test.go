@@ -46,9 +46,9 @@ var (
 
 // Officials the case tests add to the demo's (scj.window, scj.approver, scj.admin).
 const (
-	gatWindow     = "gat.window"   // public security: another department
-	fzWindow      = "fzscj.window" // Fuzhou market regulation's window: collects for other regions
-	cgWindow      = "fzcg.window"  // Fuzhou urban management's window
+	gatWindow     = "tgat.window"   // public security: another department
+	fzWindow      = "tfzscj.window" // Fuzhou market regulation's window: collects for other regions
+	cgWindow      = "tfzcg.window"  // Fuzhou urban management's window
 	scjWin        = "scj.window"
 	scjAppr       = "scj.approver"
 	scjAdm        = "scj.admin"
