@@ -305,7 +305,7 @@ func TestCaseDraftSupplementAndDecision(t *testing.T) {
 		one(t, doc, `form#accept-form[action="/work/cases/`+id+`/accept"]`)
 		one(t, doc, `form#request-materials-form input[name="materials"][value="layout"]`)
 		one(t, doc, `form#reject-form`)
-		if n := count(t, doc, `form#decide-form`)+count(t, doc, `form#review-form`); n != 0 {
+		if n := count(t, doc, `form#decide-form`) + count(t, doc, `form#review-form`); n != 0 {
 			t.Error("the window officer is offered review or decision")
 		}
 		if got := text(one(t, doc, "#applicant-name")); got != "林秀英" {
