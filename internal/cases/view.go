@@ -131,9 +131,6 @@ func (s *Service) caseOf(r *row, ms []materialRow, supp *supplementRow, proc *pr
 		if r.SignatureBlob != nil {
 			d.SignatureSHA256 = *r.SignatureBlob
 		}
-		if c.Outcome == OutcomeNone || r.isParent() {
-			d.Outcome = r.Outcome
-		}
 		c.Decision = d
 	}
 	if r.DeliveryMethod != "" && r.CompletedAt != nil {
@@ -218,11 +215,7 @@ func (s *Service) view(ctx context.Context, p principal.Principal, r *row) (Case
 	if len(procs) > 0 {
 		proc = &procs[0]
 	}
-	c := s.caseOf(r, ms, supp, proc, children, now)
-	if p.Kind == principal.Official && !r.handles(p) && !r.receives(p) {
-		c.Applicant.Name = MaskedName(c.Applicant.Name)
-	}
-	return c, nil
+	return s.caseOf(r, ms, supp, proc, children, now), nil
 }
 
 // MaskedName hides all of a name but its first character (张**), or of an enterprise's name
