@@ -455,7 +455,7 @@ func TestDemo(t *testing.T) {
 		}
 		got[name] = n
 	}
-	people := len(demo.Accounts) + len(demo.Residents)
+	people := len(demo.Accounts) + len(demo.HallAccounts()) + len(demo.Residents)
 	want := map[string]int{"accounts": people, "distinct logins": people, "plan_documents": 1, "revision": 1,
 		"plan_revisions": 1, "plan_reports": 5, "imported (audit)": 1, "enterprises": 1, "authorisations": 1, "apps": 3}
 	if diff := cmp.Diff(want, got); diff != "" {
