@@ -558,6 +558,19 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 		if ms, err = materialsTx(ctx, tx, r.ID); err != nil {
 			return nil, err
 		}
+		// What was checked must be what is submitted: a draft changed since (its form, a
+		// material removed) is submitted again by its author, not half-checked.
+		specs, err := cur.materialSpecs()
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, m := range ms {
+			have[m.Code] = m.Status == string(MaterialProvided)
+		}
+		if cur.Form != r.Form || len(missingMaterials(specs, have)) > 0 {
+			return nil, errs.E(errs.Conflict, "cases.error.draft_changed")
+		}
 		r = cur
 		f.r = r
 	}
