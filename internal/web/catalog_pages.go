@@ -47,6 +47,26 @@ func (s *Site) hallNav(p principal.Principal) []struct{ href, key string } {
 	if p.Kind == principal.Official && catalog.MayDecide(p) {
 		nav = append(nav, struct{ href, key string }{"/catalog/review", "nav.catalog_review"})
 	}
+	// Cases: applicants follow theirs, officials work on their organisation's, window officers
+	// apply for people; anyone may look a case up.
+	switch {
+	case s.cfg.Cases == nil:
+	case p.Kind == principal.Resident || p.Kind == principal.Agent:
+		nav = append(nav, struct{ href, key string }{"/my/cases", "nav.my_cases"})
+	case p.Kind == principal.Official && (p.HasRole(principal.RoleWindowOfficer) || p.HasRole(principal.RoleReviewer) || p.HasRole(principal.RoleApprover)):
+		nav = append(nav, struct{ href, key string }{"/work/cases", "nav.work_cases"})
+		if p.HasRole(principal.RoleWindowOfficer) {
+			nav = append(nav, struct{ href, key string }{"/window/apply", "nav.window_apply"})
+		}
+	}
+	if s.cfg.Cases != nil {
+		nav = append(nav, struct{ href, key string }{"/lookup", "nav.lookup"})
+	}
+	nav = append(nav, s.paymentsNav(p)...)
+	nav = append(nav, s.ratingsNav(p)...)
+	if s.cfg.Inbox != nil && p.Kind != principal.Anonymous && p.AccountID != 0 {
+		nav = append(nav, struct{ href, key string }{"/inbox", "nav.inbox"})
+	}
 	return nav
 }
 
