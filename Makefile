@@ -2,6 +2,7 @@
 GO ?= go
 # Packages with concurrency run again under the race detector.
 RACE_PKGS = ./internal/store/... ./internal/events/ ./internal/httpserver/ ./internal/app/ ./internal/identity/ ./internal/oidc/ \
+	./internal/cases/ ./internal/acquirer/ ./internal/search/ \
 	./internal/keys/ ./internal/ledger/ ./internal/tsa/
 
 .PHONY: demo test assets build vet bench fuzz clean
@@ -13,8 +14,8 @@ demo: assets
 ## test: everything CI runs — vet, all tests (PostgreSQL, NATS and Chromium suites included when they answer; mandatory with CI=true), race detector, benchmarks once
 test: assets
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 30m -race $(RACE_PKGS)
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
 
 ## assets: install the front-end packages from the npm registry (package-lock.json) and copy them for embedding
