@@ -295,7 +295,15 @@ func newCasesSite(t testing.TB, db *store.DB, fake *clock.Fake, limits map[strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := httpserver.New(httpserver.Config{Logger: logger, Authenticate: portal.Authenticate, ErrorPage: portal.ErrorPage,
+	// The site's authentication with the kiosk's check, as the platform wires it.
+	authenticate := func(r *http.Request) (principal.Principal, error) {
+		p, err := portal.Authenticate(r)
+		if err != nil {
+			return p, err
+		}
+		return portal.KioskPrincipal(r, p)
+	}
+	srv, err := httpserver.New(httpserver.Config{Logger: logger, Authenticate: authenticate, ErrorPage: portal.ErrorPage,
 		RateLimits: limits})
 	if err != nil {
 		t.Fatal(err)

@@ -87,10 +87,16 @@ func (k *kioskRegistry) forget(session string) {
 	}
 }
 
+// kioskDevice reports whether r's browser is marked as a kiosk.
+func kioskDevice(r *http.Request) bool {
+	c, err := r.Cookie(kioskCookie)
+	return err == nil && c.Value == "1"
+}
+
 // isKiosk reports whether r comes from a kiosk: the device is marked, or its session is a kiosk
 // session.
 func isKiosk(r *http.Request) bool {
-	if c, err := r.Cookie(kioskCookie); err == nil && c.Value == "1" {
+	if kioskDevice(r) {
 		return true
 	}
 	p := principal.From(r.Context())
@@ -101,11 +107,9 @@ func isKiosk(r *http.Request) bool {
 	return ok
 }
 
-// kioskExpired checks r's session if it is a kiosk session: one idle longer than kioskIdle is
-// ended (true); any other is recorded as used now. The platform's authentication can call it for
-// every page, so that no page of the site serves an idle kiosk session.
-func (s *Site) kioskExpired(w http.ResponseWriter, r *http.Request) (bool, error) {
-	p := principal.From(r.Context())
+// kioskExpired checks the session of p (r's principal) if it is a kiosk session: one idle longer
+// than kioskIdle is ended (true); any other is recorded as used now.
+func (s *Site) kioskExpired(r *http.Request, p principal.Principal) (bool, error) {
 	if p.Via != "session" || p.Session == "" {
 		return false, nil
 	}
@@ -115,11 +119,12 @@ func (s *Site) kioskExpired(w http.ResponseWriter, r *http.Request) (bool, error
 	}
 	now := s.cfg.DB.Clock().Now()
 	last, known := kiosks.lastUse(p.Session)
-	if !known && !isKiosk(r) {
+	if !known && !kioskDevice(r) {
 		return false, nil
 	}
 	if known && now.Sub(last) > kioskIdle {
-		return true, s.endKioskSession(w, r, p, c.Value)
+		kiosks.forget(p.Session)
+		return true, s.cfg.Identity.Logout(principal.With(r.Context(), p), c.Value)
 	}
 	token, ids := c.Value, s.cfg.Identity
 	kiosks.touch(p.Session, now, func() {
@@ -131,26 +136,51 @@ func (s *Site) kioskExpired(w http.ResponseWriter, r *http.Request) (bool, error
 	return false, nil
 }
 
+// KioskPrincipal is the kiosk's check for the site's authentication: given the principal the
+// session cookie of r resolved to, it returns the anonymous principal for a kiosk session idle
+// longer than kioskIdle (which it ends) and p otherwise, recording the kiosk session's use.
+// Called from Authenticate, it makes every page of the site refuse an idle kiosk session, not
+// only the case pages (which check it themselves, kioskGuard).
+func (s *Site) KioskPrincipal(r *http.Request, p principal.Principal) (principal.Principal, error) {
+	expired, err := s.kioskExpired(r, p)
+	if err != nil || !expired {
+		return p, err
+	}
+	return principal.Principal{Kind: principal.Anonymous}, nil
+}
+
 // endKioskSession ends the session of token and makes the browser forget it.
 func (s *Site) endKioskSession(w http.ResponseWriter, r *http.Request, p principal.Principal, token string) error {
 	kiosks.forget(p.Session)
 	if err := s.cfg.Identity.Logout(principal.With(r.Context(), p), token); err != nil {
 		return err
 	}
+	s.forgetSession(w, r)
+	return nil
+}
+
+// forgetSession tells the browser to forget its session cookie.
+func (s *Site) forgetSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	return nil
 }
 
 // kioskGuard serves h unless the request's kiosk session was idle too long: then the session
 // ends and the browser returns to the kiosk's start.
 func (s *Site) kioskGuard(h httpserver.HandlerFunc) httpserver.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		expired, err := s.kioskExpired(w, r)
+		p := principal.From(r.Context())
+		expired, err := s.kioskExpired(r, p)
 		if err != nil {
 			return err
 		}
+		if !expired && !p.Authenticated() && kioskDevice(r) {
+			// The authentication already ended it (KioskPrincipal): the cookie is stale.
+			c, err := r.Cookie(sessionCookie)
+			expired = err == nil && c.Value != ""
+		}
 		if expired {
+			s.forgetSession(w, r)
 			seeOther(w, r, "/kiosk?ended=idle")
 			return nil
 		}

@@ -649,6 +649,13 @@ func TestKiosk(t *testing.T) {
 			}
 			wantLogin(t, "after the end", s.get("/my/cases", "", c))
 		}
+		// Any page of the site refuses an idle kiosk session, not only the case pages.
+		w = s.post("/kiosk/login", "", url.Values{"login": {resident}, "password": {"yiwang-demo-2026"}}, device)
+		idle := cookie(w, "yiwang_session")
+		wantStatus(t, "the account page at the kiosk", s.get("/account", "", device, idle), http.StatusOK)
+		s.clock.Advance(kioskIdleForTest + time.Second)
+		wantLogin(t, "the account page after the timeout", s.get("/account", "", device, idle))
+		wantRedirect(t, "a case page after the timeout", s.get("/my/cases", "", device, idle), http.StatusSeeOther, "/kiosk?ended=idle")
 		// A session begun elsewhere on a kiosk device becomes a kiosk session too.
 		c := &http.Cookie{Name: "yiwang_session", Value: s.token(caseNeighbour)}
 		wantStatus(t, "adopted", s.get("/my/cases", "", device, c), http.StatusOK)
@@ -660,6 +667,9 @@ func TestKiosk(t *testing.T) {
 		wantStatus(t, "a desk's session", s.get("/work/cases", "", own), http.StatusOK)
 	})
 }
+
+// kioskIdleForTest is the kiosk's inactivity timeout.
+const kioskIdleForTest = 120 * time.Second
 
 // checkKioskLayout checks the base layout at a kiosk, whose navigation is its own.
 func checkKioskLayout(t *testing.T, doc *html.Node, lang i18n.Lang) {
