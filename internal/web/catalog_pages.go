@@ -37,15 +37,15 @@ func (s *Site) installCatalog(srv *httpserver.Server) {
 // hallNav is what the navigation offers of the service hall: its front to everyone, the
 // catalogue's upkeep to administrators and its review to the digital office's.
 func (s *Site) hallNav(p principal.Principal) []struct{ href, key string } {
-	if s.cfg.Catalog == nil {
-		return nil
-	}
-	nav := []struct{ href, key string }{{"/services", "nav.services"}}
-	if p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator) {
-		nav = append(nav, struct{ href, key string }{"/catalog/manage", "nav.catalog_manage"})
-	}
-	if p.Kind == principal.Official && catalog.MayDecide(p) {
-		nav = append(nav, struct{ href, key string }{"/catalog/review", "nav.catalog_review"})
+	var nav []struct{ href, key string }
+	if s.cfg.Catalog != nil {
+		nav = append(nav, struct{ href, key string }{"/services", "nav.services"})
+		if p.Kind == principal.Official && p.HasRole(principal.RoleAdministrator) {
+			nav = append(nav, struct{ href, key string }{"/catalog/manage", "nav.catalog_manage"})
+		}
+		if p.Kind == principal.Official && catalog.MayDecide(p) {
+			nav = append(nav, struct{ href, key string }{"/catalog/review", "nav.catalog_review"})
+		}
 	}
 	// Cases: applicants follow theirs, officials work on their organisation's, window officers
 	// apply for people; anyone may look a case up.
