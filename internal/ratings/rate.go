@@ -91,6 +91,10 @@ func (s *Service) RateCase(ctx context.Context, p principal.Principal, caseID st
 	if !sub.Completed {
 		return Rating{}, errs.E(errs.Conflict, "ratings.error.case_not_completed")
 	}
+	if sub.Org == "" {
+		// A bundle's parent case: each of its cases is rated, with the organisation that handled it.
+		return Rating{}, errs.E(errs.Conflict, "ratings.error.case_no_org")
+	}
 	rater := p.AccountID
 	r := Rating{ID: newID("rat_"), Kind: KindCase, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber, Org: sub.Org,
 		ItemCode: sub.ItemCode, ItemName: sub.ItemNameHans, Level: in.Level, Bad: in.Level.Bad(), Tags: in.Tags,
@@ -110,10 +114,16 @@ func (s *Service) RateCase(ctx context.Context, p principal.Principal, caseID st
 		return s.insertTx(ctx, tx, &r, admins)
 	})
 	if errs.Is(err, errs.Conflict) && errs.Public(err).Message != "ratings.error.already_rated" {
-		// The unique index caught a rating given at the same moment.
-		return Rating{}, errs.Wrapf(errs.Conflict, err, "ratings.error.already_rated")
+		// The unique index may have caught a rating given at the same moment.
+		var n int
+		if cerr := s.db.Get(ctx, &n, `SELECT COUNT(*) FROM ratings WHERE case_id = ?`, sub.CaseID); cerr == nil && n > 0 {
+			return Rating{}, errs.Wrapf(errs.Conflict, err, "ratings.error.already_rated")
+		}
 	}
-	return r, err
+	if err != nil {
+		return Rating{}, err
+	}
+	return r, nil
 }
 
 // admins returns whom to tell of a bad rating: the rated organisation's administrators, when

@@ -162,8 +162,10 @@ type ratingCasePage struct {
 	basePage
 	CaseID, CaseNumber, ItemName, OrgName string
 	Completed                             bool
-	Rating                                *ratingView
-	Form                                  *ratingForm
+	// Bundle: a bundle's parent case, not rated itself (each of its cases is).
+	Bundle bool
+	Rating *ratingView
+	Form   *ratingForm
 	// FollowUp is the follow-up form, offered once on the person's rating.
 	CanFollowUp bool
 	FollowUp    form
@@ -221,14 +223,14 @@ func (s *Site) newRatingCasePage(w http.ResponseWriter, r *http.Request, level r
 	}
 	sub := cr.Subject
 	page := ratingCasePage{basePage: b, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber, ItemName: sub.ItemNameHans,
-		OrgName: name(sub.Org), Completed: sub.Completed, FollowUp: newForm(r)}
+		OrgName: name(sub.Org), Completed: sub.Completed, Bundle: sub.Org == "", FollowUp: newForm(r)}
 	path := ratingCasePath(sub.CaseID)
 	switch {
 	case cr.Rating != nil:
 		v := newRatingView(b, *cr.Rating)
 		page.Rating = &v
 		page.CanFollowUp = cr.Rating.FollowUp == ""
-	case sub.Completed:
+	case sub.Completed && sub.Org != "":
 		v := r.URL.Query()
 		if r.Method == http.MethodPost {
 			v = r.PostForm

@@ -69,6 +69,8 @@ func newRatingSite(t *testing.T, db *store.DB) *ratingSite {
 	cases := ratingCases{
 		"case-food": {CaseID: "case-food", CaseNumber: "FJ350000-20260226-000123", Owner: res, Org: market, ItemCode: foodLicence,
 			ItemNameHans: "食品经营许可证核发", Completed: true, CompletedAt: done},
+		"case-bundle": {CaseID: "case-bundle", CaseNumber: "FJ350000-20260224-000050", Owner: res, ItemCode: "FJ-YJS-0001",
+			ItemNameHans: "开办餐馆一件事", Completed: true, CompletedAt: done},
 		"case-pending": {CaseID: "case-pending", CaseNumber: "FJ350000-20260301-000456", Owner: res, Org: market, ItemCode: foodLicence,
 			ItemNameHans: "食品经营许可证核发"},
 	}
@@ -109,6 +111,14 @@ func TestRatingCasePages(t *testing.T) {
 		if n := count(t, doc, "main form"); n != 0 {
 			t.Errorf("%d forms on a case not completed", n)
 		}
+
+		// A bundle's parent case is not rated itself.
+		doc = parse(t, s.get("/ratings/case/case-bundle", resident))
+		one(t, doc, "#bundle")
+		if n := count(t, doc, "main form"); n != 0 {
+			t.Errorf("%d forms on a bundle's parent case", n)
+		}
+		wantStatus(t, "rate a bundle", s.post("/ratings/case/case-bundle", resident, url.Values{"level": {"5"}}), http.StatusConflict)
 
 		// Step one: five large buttons in a GET form, in the order of the standard.
 		doc = parse(t, s.get(page, resident))
