@@ -60,7 +60,11 @@ func TestHallPagesAccessible(t *testing.T) {
 				open(t, ctx, s.page("/apply/bundle/"+demo.BundleRestaurant, lang))
 				fill(t, ctx, "#f-mobile", "12345")
 				fill(t, ctx, "#f-seats", "0")
-				return submit(t, ctx, "#apply-submit")
+				status := submit(t, ctx, "#apply-submit")
+				if !exists(t, ctx, `#f-mobile-error`) || !exists(t, ctx, `#apply-errors a[href="#f-mobile"]`) {
+					t.Errorf("the form came back without the mobile number's error beside the field and in the summary")
+				}
+				return status
 			}},
 		{name: "case-awaiting-fee", path: "/my/cases/" + awaitingFee.ID, status: 200},
 		{name: "case-supplement", path: "/my/cases/" + supplement.ID, status: 200},

@@ -16,6 +16,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
 // hallClient speaks HTTP to the running platform as one signed-in person (a session cookie, as
@@ -89,7 +90,15 @@ func postJSON(path, body string) probe {
 // every case to be unchanged afterwards.
 func TestHallIDOR(t *testing.T) {
 	t.Parallel()
-	s := startHallSite(t, clock.Real{})
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			hallIDOR(t, startHallSiteOn(t, d, clock.Real{}))
+		})
+	}
+}
+
+func hallIDOR(t *testing.T, s *site) {
 	sys := principal.With(context.Background(), principal.SystemPrincipal)
 
 	// Resident A applies for a signboard (Fuzhou urban management), taken as far as its fee,
@@ -107,12 +116,12 @@ func TestHallIDOR(t *testing.T) {
 	}
 	order := signCase.FeeOrderID
 
-	const nobody = "c_0000000000000000000000" // a case id that names no case
+	const nobody = "cs_00000000000000000000" // a case id that names no case
 	owner := sessionOf(t, s, demo.Residents[0].Phone)
 	other := sessionOf(t, s, demo.Residents[1].Phone) // resident B, as himself
-	urban := sessionOf(t, s, "fzcg.handler")         // handles the signboard, not the registration
-	market := sessionOf(t, s, "fzscj.window")        // handles the registration, not the signboard
-	reviewer := sessionOf(t, s, "fzscj.reviewer")    // the registration's department, not its window
+	urban := sessionOf(t, s, "fzcg.handler")          // handles the signboard, not the registration
+	market := sessionOf(t, s, "fzscj.window")         // handles the registration, not the signboard
+	reviewer := sessionOf(t, s, "fzscj.reviewer")     // the registration's department, not its window
 	public := hallClient{t: t, base: s.URL}
 
 	// The probes: id is the case, m one of its materials.

@@ -41,7 +41,14 @@ import (
 // production: asynchronously.
 func startHallSite(t *testing.T, clk clock.Clock) *site {
 	t.Helper()
-	db := storetest.Open(t, store.SQLite, storetest.Options{Clock: clk})
+	return startHallSiteOn(t, store.SQLite, clk)
+}
+
+// startHallSiteOn is startHallSite on a fresh database of dialect d (PostgreSQL is skipped when
+// none answers, unless CI=true).
+func startHallSiteOn(t *testing.T, d store.Dialect, clk clock.Clock) *site {
+	t.Helper()
+	db := storetest.Open(t, d, storetest.Options{Clock: clk})
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(context.Background(), app.Config{DB: db, Demo: true, Logger: logger, RateLimits: map[string]httpserver.Limit{
 		httpserver.ClassLogin: {}, httpserver.ClassPublic: {}, httpserver.ClassAPI: {}, httpserver.ClassVerify: {},

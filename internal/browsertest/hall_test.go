@@ -368,6 +368,17 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 			t.Errorf("the inbox does not tell of the request for materials on %s: %q", numbers[food.Code], inbox)
 		}
 		actFor(t, ctx, s, ent.CreditCode, ent.Name, rlang)
+		// The bundle's page: each running case with its due date, the holiday not counted.
+		open(t, ctx, s.page("/my/cases/"+parentID, rlang))
+		for _, it := range []catalog.Item{registration, signboard, drainage, tax} {
+			row := text(t, ctx, "#child-"+caseIDs[it.Code])
+			if want := due(accepted, it.PromisedDays, 0); !strings.Contains(row, want) {
+				t.Errorf("the bundle's row of %s reads %q, want the due date %s", it.NameHant, row, want)
+			}
+		}
+		if got := attr(t, ctx, "#child-"+caseIDs[food.Code]+" td[data-status]", "data-status"); got != "supplement_requested" {
+			t.Errorf("the bundle's row of the food licence is %q", got)
+		}
 		open(t, ctx, s.page("/my/cases/"+caseIDs[food.Code], rlang))
 		if got, want := text(t, ctx, "#case-status"), i18n.T(rlang, "cases.status.supplement_requested"); got != want {
 			t.Errorf("food licence reads %q, want %q", got, want)
