@@ -2,7 +2,6 @@ package browsertest
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"regexp"
 	"slices"
@@ -23,9 +22,11 @@ import (
 // statutory clock runs across the holiday (1–7 October) and its make-up Saturday (10 October):
 //
 //   - Wednesday 30 September: the enterprise's legal representative signs in with a text-message
-//     code, acts for his enterprise, searches 開餐館 in Traditional Chinese, opens the bundle's
-//     guide and applies — one form (first sent with a wrong mobile number, refused beside the
-//     field), seven materials as real PDF, PNG and JPEG files — and reads the case number. Each
+//     code, acts for his enterprise (the food licence, drainage permit and tax items serve
+//     enterprises only, so a person cannot apply for the bundle as himself), searches 開餐館 in
+//     Traditional Chinese, opens the bundle's guide and applies — one form (first sent with a
+//     wrong mobile number, refused beside the field), seven materials as real PDF, PNG and JPEG
+//     files — and reads the case number. Each
 //     department's window accepts its case; the market regulator's window asks for the floor
 //     plan again (補正), which pauses that case's clock.
 //   - Thursday 8 October: he reads the request in his inbox, supplies a new floor plan and
@@ -592,5 +593,5 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 			t.Errorf("the lookup says %q, want %q", got, done)
 		}
 	})
-	t.Logf("bundle %s (%s): %s", parentNumber, parentID, fmt.Sprint(numbers))
+	t.Logf("bundle %s: cases %v", parentNumber, numbers)
 }
