@@ -189,7 +189,11 @@ func (s *Site) Authenticate(r *http.Request) (principal.Principal, error) {
 	if errs.Is(err, errs.Unauthenticated) {
 		return principal.Principal{Kind: principal.Anonymous}, nil
 	}
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	// A kiosk session idle too long is over on every page, not only the case pages.
+	return s.KioskPrincipal(r, p)
 }
 
 // basePage is what the layout needs; every page's data embeds it.
