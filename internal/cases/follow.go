@@ -96,7 +96,9 @@ func (s *Service) Worklist(ctx context.Context, p principal.Principal, f WorkFil
 	default:
 		return nil, errs.Field("as", "cases.error.worklist_as")
 	}
-	where += ` AND status <> 'draft' AND NOT (item_code = '' AND bundle_code <> '')`
+	// Drafts, and drafts withdrawn before they were ever submitted (they have no number), are
+	// the applicant's alone.
+	where += ` AND status <> 'draft' AND number IS NOT NULL AND NOT (item_code = '' AND bundle_code <> '')`
 	if where, args, err = statusFilter(where, args, f.Status); err != nil {
 		return nil, err
 	}

@@ -211,3 +211,22 @@ func TestDecisionsNeedTrust(t *testing.T) {
 		_ = principal.SystemPrincipal
 	})
 }
+
+// A draft withdrawn before it was ever submitted stays the applicant's: it never reaches the
+// handling organisation's worklist.
+func TestWithdrawnDraftNotInWorklist(t *testing.T) {
+	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
+		agent := as(e.agentRongcheng)
+		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood}))
+		if c := must[cases.Case](t)(e.svc.Withdraw(agent, e.agentRongcheng, d.ID, "")); c.Status != cases.StatusWithdrawn {
+			t.Fatalf("draft %s after withdrawal", c.Status)
+		}
+		for _, f := range []cases.WorkFilter{{}, {Status: []cases.Status{cases.StatusWithdrawn}}} {
+			for _, s := range must[[]cases.Summary](t)(e.svc.Worklist(as(e.scjWindow), e.scjWindow, f)) {
+				if s.ID == d.ID {
+					t.Errorf("worklist %+v shows the withdrawn draft", f)
+				}
+			}
+		}
+	})
+}
