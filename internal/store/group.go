@@ -26,10 +26,12 @@ import (
 const maxGroup = 128
 
 // GroupSlots is how many grouped batches run at the same time: one on SQLite (one writer
-// connection), a few on PostgreSQL.
+// connection), two on PostgreSQL: one fills while the other waits for its commit. More slots
+// make smaller batches, and with write-behind rows (later.go) a batch's statements cost the
+// same for 10 members as for 100; 64 clients submitted fastest with two (docs/performance.md).
 func (db *DB) GroupSlots() int {
 	if db.dialect == Postgres {
-		return 4
+		return 2
 	}
 	return 1
 }
@@ -241,10 +243,11 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool)
 	if err != nil {
 		return classify(err)
 	}
-	tx := &Tx{tx: stx, db: db, Now: db.clock.Now().UTC().Truncate(time.Microsecond), batch: ctx}
+	tx := &Tx{tx: stx, db: db, Now: db.clock.Now().UTC().Truncate(time.Microsecond), batch: ctx, members: len(batch)}
 	alone := len(batch) == 1
 	useSavepoints := savepoints && !alone
 	committing := 0
+	var last *groupReq // the member whose work is queued (alone)
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = errs.Wrapf(errs.Unavailable, err, "error.unavailable")
@@ -257,8 +260,14 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool)
 			}
 		}
 		ferr := runMember(r, tx)
+		if ferr == nil && useSavepoints {
+			// Each member's queued rows inside its own savepoint: a row that does not insert
+			// fails its member only.
+			ferr = tx.flushLater(ctx)
+		}
 		if ferr == nil {
 			committing++
+			last = r
 			if useSavepoints {
 				if _, err := stx.ExecContext(ctx, "RELEASE SAVEPOINT grouped"); err != nil {
 					_ = stx.Rollback()
@@ -284,9 +293,25 @@ func (db *DB) groupOnce(ctx context.Context, batch []*groupReq, savepoints bool)
 			_ = stx.Rollback()
 			return classify(err)
 		}
+		tx.forgetLater()
 		if _, err := stx.ExecContext(ctx, "RELEASE SAVEPOINT grouped"); err != nil {
 			_ = stx.Rollback()
 			return classify(err)
+		}
+	}
+	if committing > 0 && !useSavepoints {
+		// Everyone's queued rows at once: the point of grouping.
+		if err := tx.flushLater(ctx); err != nil {
+			_ = stx.Rollback()
+			switch {
+			case retryable(err):
+				return err
+			case committing == 1:
+				// Only one member's work is queued: the failure is its own.
+				last.err = err
+				return nil
+			}
+			return errMemberFailed
 		}
 	}
 	if committing == 0 {

@@ -53,6 +53,7 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) (applied []int64
 		return nil, err
 	}
 	results, err := p.Up(ctx)
+	db.ranks.Store(nil) // the foreign keys may have changed (later.go)
 	if err != nil {
 		return nil, errs.Wrapf(errs.Unavailable, err, "migration failed")
 	}

@@ -55,6 +55,8 @@ type DB struct {
 	// prepared statements (stmtcache.go).
 	group grouper
 	stmts stmtCache
+	// ranks orders tables by their foreign keys for write-behind rows (later.go).
+	ranks atomic.Pointer[map[string]int]
 }
 
 // OnCommit registers fn to run after every committed transaction; fn must be quick and must not
@@ -211,8 +213,12 @@ type Tx struct {
 	tx  *sqlx.Tx
 	db  *DB
 	Now time.Time
-	// batch is the context of a grouped transaction's statements (see TransactGrouped).
-	batch context.Context
+	// batch is the context of a grouped transaction's statements (see TransactGrouped);
+	// members the number of its callers.
+	batch   context.Context
+	members int
+	// later holds the rows and flushers written when the work ends (later.go).
+	later *later
 }
 
 // Dialect reports the engine the transaction runs on.
@@ -296,6 +302,10 @@ func (db *DB) transactOnce(ctx context.Context, fn func(tx *Tx) error) (err erro
 		}
 	}()
 	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := tx.flushLater(ctx); err != nil {
 		_ = stx.Rollback()
 		return err
 	}
