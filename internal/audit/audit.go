@@ -42,7 +42,9 @@ type Event struct {
 	Detail       string    `db:"detail" json:"detail,omitempty"`
 }
 
-// Record appends c to the audit log inside tx, naming the principal and request id from ctx.
+// Record appends c to the audit log inside tx, naming the principal and request id from ctx. The
+// record is written when the transaction's work ends (store.Tx.InsertLater), with the others of
+// the transaction in a few statements.
 func Record(ctx context.Context, tx *store.Tx, c Change) (err error) {
 	defer errs.Wrap(&err, "audit.Record(%s)", c.Action)
 	if c.Action == "" || c.ObjectType == "" {
@@ -64,12 +66,10 @@ func Record(ctx context.Context, tx *store.Tx, c Change) (err error) {
 		}
 		detail = string(b)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO audit_events
-		(at, actor, action, object_type, object_id, before_digest, after_digest, request_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	tx.InsertLater("audit_events", "at, actor, action, object_type, object_id, before_digest, after_digest, request_id, detail",
 		tx.Now, principal.From(ctx).Actor(), c.Action, c.ObjectType, c.ObjectID, before, after,
 		requestid.From(ctx), detail)
-	return err
+	return nil
 }
 
 // Digest returns the hex SHA-256 of v's JSON encoding, or "" for nil.

@@ -742,15 +742,15 @@ func TestLateCommitWithSmallerIDIsDelivered(t *testing.T) {
 	}
 
 	inserted, commit := make(chan struct{}), make(chan struct{})
-	var once sync.Once
 	early := make(chan error, 1)
 	go func() {
 		early <- db.Transact(ctx, func(tx *store.Tx) error {
 			if err := events.Enqueue(ctx, tx, "plan.early", item{N: 1}); err != nil {
 				return err
 			}
-			once.Do(func() { close(inserted) })
-			<-commit
+			// The event is inserted (its id taken) when the work ends, before the flushers
+			// queued after it: hold the transaction open there.
+			tx.Later(gateKey{}, func() store.Flusher { return &gate{inserted: inserted, commit: commit} })
 			return nil
 		})
 	}()
@@ -774,6 +774,22 @@ func TestLateCommitWithSmallerIDIsDelivered(t *testing.T) {
 			got[0].Topic, got[0].ID, got[1].Topic, got[1].ID)
 	}
 	waitFor(t, "nothing is pending", func() bool { return settled(t, d) })
+}
+
+// gate is a write-behind flusher that holds its transaction open once the flushers before it ran.
+type gate struct {
+	once             sync.Once
+	inserted, commit chan struct{}
+}
+
+type gateKey struct{}
+
+func (g *gate) Flush(context.Context, *store.Tx) error {
+	g.once.Do(func() {
+		close(g.inserted)
+		<-g.commit
+	})
+	return nil
 }
 
 // metrics counts outcomes per consumer.

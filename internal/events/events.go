@@ -56,6 +56,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/requestid"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -93,8 +95,10 @@ func (e Event) Decode(v any) error {
 // Enqueue writes an event with topic and the JSON encoding of payload in tx, naming the request
 // id from ctx, and a delivery for every registered consumer whose pattern matches topic. It
 // returns errs.Invalid if the topic is malformed or the payload does not encode or is too large.
-// Wake the dispatcher with Dispatcher.Notify after the transaction committed for low latency;
-// otherwise it finds the event within its poll interval.
+// The event is written when the transaction's work ends (store.Tx.Later), with the other events
+// of the transaction in a few statements; the work does not see it. Wake the dispatcher with
+// Dispatcher.Notify after the transaction committed for low latency; otherwise it finds the
+// event within its poll interval.
 func Enqueue(ctx context.Context, tx *store.Tx, topic string, payload any) (err error) {
 	defer errs.Wrap(&err, "events.Enqueue(%s)", topic)
 	if err := ValidTopic(topic); err != nil {
@@ -107,13 +111,26 @@ func Enqueue(ctx context.Context, tx *store.Tx, topic string, payload any) (err 
 	if len(body) > MaxPayload {
 		return errs.E(errs.Invalid, "event payload is %d bytes, more than the %d allowed: carry identifiers, not documents", len(body), MaxPayload)
 	}
-	id, err := tx.InsertID(ctx, `INSERT INTO events (topic, payload, request_id, created_at)
-		VALUES (?, ?, ?, ?) RETURNING id`, topic, string(body), requestid.From(ctx), tx.Now)
-	if err != nil {
-		return err
+	o := tx.Later(outboxKey{}, func() store.Flusher { return &outbox{} }).(*outbox)
+	o.values = append(o.values, topic, string(body), requestid.From(ctx), tx.Now)
+	return nil
+}
+
+// outbox holds the events a transaction enqueued until its work ends.
+type outbox struct {
+	values []any // topic, payload, request_id, created_at of each event
+}
+
+type outboxKey struct{}
+
+// Flush writes the events and their deliveries. Reading the consumers in the same transaction
+// makes the set of deliveries consistent with the registrations that committed before it.
+func (o *outbox) Flush(ctx context.Context, tx *store.Tx) error {
+	if len(o.values) == 0 {
+		return nil
 	}
-	// Reading the consumers in the same transaction makes the set of deliveries consistent with
-	// the registrations that committed before it.
+	values := o.values
+	o.values = nil
 	var consumers []struct {
 		Name    string `db:"name"`
 		Pattern string `db:"pattern"`
@@ -121,24 +138,20 @@ func Enqueue(ctx context.Context, tx *store.Tx, topic string, payload any) (err 
 	if err := tx.Select(ctx, &consumers, `SELECT name, pattern FROM event_consumers ORDER BY name`); err != nil {
 		return err
 	}
-	var q strings.Builder
-	var args []any
-	for _, c := range consumers {
-		if !Match(c.Pattern, topic) {
-			continue
-		}
-		if len(args) == 0 {
-			q.WriteString(`INSERT INTO event_deliveries (consumer, event_id) VALUES (?, ?)`)
-		} else {
-			q.WriteString(`, (?, ?)`)
-		}
-		args = append(args, c.Name, id)
-	}
-	if len(args) == 0 {
-		return nil
-	}
-	_, err = tx.Exec(ctx, q.String(), args...)
-	return err
+	return tx.InsertReturning(ctx, "events", "topic, payload, request_id, created_at", values, "id, topic",
+		func(rows *sqlx.Rows) error {
+			var id int64
+			var topic string
+			if err := rows.Scan(&id, &topic); err != nil {
+				return err
+			}
+			for _, c := range consumers {
+				if Match(c.Pattern, topic) {
+					tx.InsertLater("event_deliveries", "consumer, event_id", c.Name, id)
+				}
+			}
+			return nil
+		})
 }
 
 // ValidTopic reports whether topic is a dotted event name such as "plan.progress.reported": at

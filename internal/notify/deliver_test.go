@@ -152,11 +152,12 @@ func (r *rig) send(t *testing.T, account int64, args []string, link string) int6
 	ctx := context.Background()
 	var id int64
 	if err := r.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := r.svc.SendTx(ctx, tx, account, "notify.welcome", args, link); err != nil {
-			return err
-		}
-		return tx.Get(ctx, &id, `SELECT MAX(id) FROM notify_messages`)
+		return r.svc.SendTx(ctx, tx, account, "notify.welcome", args, link)
 	}); err != nil {
+		t.Fatal(err)
+	}
+	// The message is written when the transaction's work ends: read its id after the commit.
+	if err := r.db.Get(ctx, &id, `SELECT MAX(id) FROM notify_messages`); err != nil {
 		t.Fatal(err)
 	}
 	r.d.Notify()

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
@@ -57,7 +59,8 @@ func render(lang i18n.Lang, key string, args []string) string {
 // key is an i18n message key (it must exist; its texts take the args as %s), link a local path
 // such as "/my/cases/C2026…" or "". It returns errs.Invalid for an unknown key, too many or too
 // long arguments, or a link that is not a local path. Auditing is the caller's: the message is
-// part of the change the caller records.
+// part of the change the caller records. The message is written when the transaction's work
+// ends (store.Tx.Later), with the transaction's other messages in a few statements.
 func (s *Service) SendTx(ctx context.Context, tx *store.Tx, account int64, key string, args []string, link string) (err error) {
 	defer errs.Wrap(&err, "notify.SendTx(%s)", key)
 	if account <= 0 {
@@ -81,12 +84,35 @@ func (s *Service) SendTx(ctx context.Context, tx *store.Tx, account int64, key s
 		args = []string{}
 	}
 	body, _ := json.Marshal(args)
-	id, err := tx.InsertID(ctx, `INSERT INTO notify_messages (account_id, msg_key, args, link, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, account, key, string(body), link, tx.Now)
-	if err != nil {
-		return err
+	q := tx.Later(sendKey{}, func() store.Flusher { return &sends{} }).(*sends)
+	q.values = append(q.values, account, key, string(body), link, tx.Now)
+	return nil
+}
+
+// sends holds the messages a transaction sent until its work ends: they are written together,
+// each with the event that has it delivered.
+type sends struct {
+	values []any // account_id, msg_key, args, link, created_at of each message
+}
+
+type sendKey struct{}
+
+func (q *sends) Flush(ctx context.Context, tx *store.Tx) error {
+	if len(q.values) == 0 {
+		return nil
 	}
-	return events.Enqueue(ctx, tx, Topic, deliverPayload{MessageID: id})
+	values := q.values
+	q.values = nil
+	// Each message needs one delivery event naming it; which returned id is which message
+	// does not matter.
+	return tx.InsertReturning(ctx, "notify_messages", "account_id, msg_key, args, link, created_at", values, "id",
+		func(rows *sqlx.Rows) error {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			return events.Enqueue(ctx, tx, Topic, deliverPayload{MessageID: id})
+		})
 }
 
 type deliverPayload struct {
