@@ -298,7 +298,8 @@ func (s *Service) prepareUpload(ctx context.Context, specs []MaterialSpec, u Upl
 	return upload{code: u.Code, name: name, format: format, data: u.Data}, nil
 }
 
-// storeUpload stores u in tx as caseID's material, by p.
+// storeUpload stores u in tx as caseID's material, by p: its blob now, and its material row
+// replacing the one there (replace) or queued for a case made or submitted in tx's work.
 func storeUpload(ctx context.Context, tx *store.Tx, caseID string, p principal.Principal, u upload, replace bool) (materialRow, error) {
 	b, err := blob.Put(ctx, tx, u.data)
 	if err != nil {
@@ -310,9 +311,8 @@ func storeUpload(ctx context.Context, tx *store.Tx, caseID string, p principal.P
 	if replace {
 		return m, putMaterial(ctx, tx, m)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt)
-	return m, err
+	queueMaterial(tx, m)
+	return m, nil
 }
 
 // missingMaterials returns the field errors of required materials that specs ask the applicant
@@ -611,10 +611,7 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	if err != nil {
 		return nil, err
 	}
-	fetch, err := markToFetch(ctx, tx, r.ID, p, specs, ms)
-	if err != nil {
-		return nil, err
-	}
+	fetch := markToFetch(tx, r.ID, p, specs, ms)
 	ms = append(ms, fetch...)
 	detail := map[string]any{"channel": string(r.Channel)}
 	if len(fetch) > 0 {
@@ -637,33 +634,23 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	return ms, s.fanOut(ctx, tx, f, ms)
 }
 
-// markToFetch records the licence and shared-data materials that were not provided as to be
-// fetched by those modules.
-func markToFetch(ctx context.Context, tx *store.Tx, caseID string, p principal.Principal, specs []MaterialSpec, have []materialRow) ([]materialRow, error) {
+// markToFetch queues the licence and shared-data materials that were not provided as to be
+// fetched by those modules, for a case made or submitted in tx's work.
+func markToFetch(tx *store.Tx, caseID string, p principal.Principal, specs []MaterialSpec, have []materialRow) []materialRow {
 	got := map[string]bool{}
 	for _, m := range have {
 		got[m.Code] = true
 	}
 	var out []materialRow
-	q := `INSERT INTO case_materials (` + materialColumns + `) VALUES `
-	var args []any
 	for _, m := range specs {
 		if got[m.Code] || m.Source != SourceLicence && m.Source != SourceSharedData {
 			continue
 		}
 		mr := materialRow{CaseID: caseID, Code: m.Code, Status: string(MaterialToFetch), AddedBy: p.Actor(), AddedAt: tx.Now}
-		if len(args) > 0 {
-			q += `, `
-		}
-		q += `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		args = append(args, mr.CaseID, mr.Code, mr.Status, mr.BlobSHA256, mr.FileName, mr.Format, mr.Size, mr.AddedBy, mr.AddedAt)
+		queueMaterial(tx, mr)
 		out = append(out, mr)
 	}
-	if len(args) == 0 {
-		return nil, nil
-	}
-	_, err := tx.Exec(ctx, q, args...)
-	return out, err
+	return out
 }
 
 func materialCodes(ms []materialRow) []string {
@@ -720,15 +707,10 @@ func (s *Service) fanOut(ctx context.Context, tx *store.Tx, f *filing, parentMat
 				continue
 			}
 			pm.CaseID = c.ID
-			if err := putMaterial(ctx, tx, pm); err != nil {
-				return err
-			}
+			queueMaterial(tx, pm)
 			copied = append(copied, pm)
 		}
-		fetch, err := markToFetch(ctx, tx, c.ID, p, it.Materials, copied)
-		if err != nil {
-			return err
-		}
+		fetch := markToFetch(tx, c.ID, p, it.Materials, copied)
 		detail := map[string]any{"channel": string(c.Channel), "parent": parent.number()}
 		if len(fetch) > 0 {
 			detail["to_fetch"] = materialCodes(fetch)

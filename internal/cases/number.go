@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/yiwang-platform/yiwang/internal/clock"
@@ -18,21 +19,45 @@ import (
 // sequence number, at least six digits: 350100-20261009-000042. The dashes keep the digit runs
 // short, so that a number never looks like an ID or phone number to the ledger's checks.
 
-// nextNumber allocates a case number in tx.
+// nextNumber allocates a case number in tx. Sequence numbers are taken a block at a time, as
+// many as the transaction has members (store.Tx.Members), so that a grouped batch of
+// submissions reads the sequence once; numbers of a block that its transaction does not use are
+// skipped, as a rolled-back transaction skips its own.
 func nextNumber(ctx context.Context, tx *store.Tx, region string) (string, error) {
-	var seq int64
-	var err error
-	if tx.Dialect() == store.Postgres {
-		// A sequence: concurrent transactions never wait for each other over it.
-		err = tx.Get(ctx, &seq, `SELECT nextval('case_number_seq')`)
-	} else {
-		err = tx.Get(ctx, &seq, `UPDATE case_sequence SET last = last + 1 WHERE id = 1 RETURNING last`)
+	blk := tx.Later(numbersKey{}, func() store.Flusher { return &numbers{} }).(*numbers)
+	if len(blk.free) == 0 {
+		n := min(tx.Members(), maxNumberBlock)
+		if tx.Dialect() == store.Postgres {
+			// A sequence: concurrent transactions never wait for each other over it.
+			if err := tx.Select(ctx, &blk.free, `SELECT nextval('case_number_seq') FROM generate_series(1, ?)`, n); err != nil {
+				return "", err
+			}
+			slices.Sort(blk.free)
+		} else {
+			var last int64
+			if err := tx.Get(ctx, &last, `UPDATE case_sequence SET last = last + ? WHERE id = 1 RETURNING last`, n); err != nil {
+				return "", err
+			}
+			for i := range n {
+				blk.free = append(blk.free, last-int64(n-1-i))
+			}
+		}
 	}
-	if err != nil {
-		return "", err
-	}
+	seq := blk.free[0]
+	blk.free = blk.free[1:]
 	return fmt.Sprintf("%s-%s-%06d", region, tx.Now.In(clock.China).Format("20060102"), seq), nil
 }
+
+// maxNumberBlock bounds the sequence numbers taken at once.
+const maxNumberBlock = 128
+
+// numbers is the block of sequence numbers a transaction took and has not used; it is forgotten
+// with the work of a member that failed (its numbers are skipped).
+type numbers struct{ free []int64 }
+
+type numbersKey struct{}
+
+func (*numbers) Flush(context.Context, *store.Tx) error { return nil }
 
 // regionOf returns code if it is a six-digit region code, else fallback.
 func regionOf(code, fallback string) string {

@@ -79,22 +79,14 @@ type timelineEntry struct {
 	at       time.Time // tx.Now when zero
 }
 
-// addEvents writes timeline entries of case r by p in one statement.
+// addEvents queues timeline entries of case caseID by p (written when the transaction's work
+// ends).
 func addEvents(ctx context.Context, tx *store.Tx, caseID string, p principal.Principal, es ...timelineEntry) error {
-	if len(es) == 0 {
-		return nil
-	}
-	q := `INSERT INTO case_events (case_id, at, kind, actor, party, org, internal, note, detail) VALUES `
-	args := make([]any, 0, 9*len(es))
 	org := ""
 	if p.Kind == principal.Official {
 		org = p.OrgCode
 	}
-	for i, e := range es {
-		if i > 0 {
-			q += `, `
-		}
-		q += `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for _, e := range es {
 		detail := ""
 		if len(e.detail) > 0 {
 			b, err := json.Marshal(e.detail)
@@ -107,10 +99,10 @@ func addEvents(ctx context.Context, tx *store.Tx, caseID string, p principal.Pri
 		if at.IsZero() {
 			at = tx.Now
 		}
-		args = append(args, caseID, at, e.kind, p.Actor(), party(p), org, b2i(e.internal), e.note, detail)
+		tx.InsertLater("case_events", "case_id, at, kind, actor, party, org, internal, note, detail",
+			caseID, at, e.kind, p.Actor(), party(p), org, b2i(e.internal), e.note, detail)
 	}
-	_, err := tx.Exec(ctx, q, args...)
-	return err
+	return nil
 }
 
 // change writes the audit record of a change of r by the principal in ctx.

@@ -270,21 +270,30 @@ func save(ctx context.Context, tx *store.Tx, r *row) error {
 	return err
 }
 
-// insert writes a new case (and its spec, if new).
+// insert queues a new case, written when the transaction's work ends (store.Tx.InsertLater),
+// and writes its spec now if it is new. Rows that refer to the case must be queued too.
 func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
 	if err := s.putSpec(ctx, tx, r); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO cases (id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
-		item_version, name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
-		applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
-		updated_at, submitted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	tx.InsertLater("cases", caseInsertColumns,
 		r.ID, r.Number, r.QueryHash, r.ParentID, r.BundleCode, r.BundleVersion, r.ItemCode, r.ItemVersion,
 		r.NameHans, r.NameHant, r.NameEn, r.Spec, r.HandlingOrg, r.ReceivingOrg, string(r.Channel),
 		r.ApplicantAccount, r.ApplicantKind, r.ActingFor, r.ApplicantName, r.CreatedBy, string(r.Status), r.Form,
 		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt)
-	return err
+	return nil
+}
+
+// caseInsertColumns are the columns a new case is written with.
+const caseInsertColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
+	item_version, name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
+	applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
+	updated_at, submitted_at`
+
+// queueMaterial queues m, a material of a case made or submitted in tx's work, for insertion.
+func queueMaterial(tx *store.Tx, m materialRow) {
+	tx.InsertLater("case_materials", materialColumns,
+		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt)
 }
 
 // materialRow is a case_materials row.
