@@ -53,6 +53,19 @@ func (e *Errors) Unwrap() error {
 	return errs.Field(f.Field, f.Key, f.Args...)
 }
 
+// FieldErrors returns every field's error as an errs.Invalid naming its field: the JSON error
+// body of the API lists them all (httpserver.WriteError).
+func (e *Errors) FieldErrors() []*errs.Error {
+	if e == nil {
+		return nil
+	}
+	out := make([]*errs.Error, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = errs.Field(f.Field, f.Key, f.Args...)
+	}
+	return out
+}
+
 // For returns the error of field, or nil.
 func (e *Errors) For(field string) *FieldError {
 	if e == nil {

@@ -51,6 +51,8 @@ func Status(k errs.Kind) int {
 //
 //   - as JSON when the path starts with /api/ or the client accepts application/json but not
 //     text/html: {"error":{"kind":"not_found","message":"…","field":"…","request_id":"…"}};
+//     an invalid input that names several fields (an error with a FieldErrors method, such as
+//     *formschema.Errors) also lists each: "fields":[{"field":"…","message":"…"},…];
 //   - otherwise through Config.ErrorPage, or a minimal HTML page when that is nil.
 //
 // Internal detail (errs.Error.Err, and any error that is not an *errs.Error) is never shown;
@@ -81,6 +83,27 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		e = errs.Public(err)
 	}
 	s.writeError(w, r, err, e, 0, true)
+}
+
+// fieldLister is an error naming several invalid fields at once.
+type fieldLister interface {
+	FieldErrors() []*errs.Error
+}
+
+// fieldsOf returns the public field errors err lists, translated, or nil.
+func fieldsOf(lang i18n.Lang, err error) []fieldJSON {
+	var fl fieldLister
+	if !errors.As(err, &fl) {
+		return nil
+	}
+	var out []fieldJSON
+	for _, f := range fl.FieldErrors() {
+		if f == nil || f.Field == "" || f.Kind != errs.Invalid {
+			continue
+		}
+		out = append(out, fieldJSON{Field: f.Field, Message: Translate(lang, f)})
+	}
+	return out
 }
 
 // writeError writes e with status (Status(e.Kind) when 0); cause is the whole error for the log.
@@ -139,12 +162,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, cause error,
 		h.Set("Content-Type", "application/json; charset=utf-8")
 		h.Set("Content-Language", string(lang))
 		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(errorBody{Error: errorJSON{
-			Kind:      string(public.Kind),
-			Message:   Translate(lang, public),
-			Field:     public.Field,
-			RequestID: id,
-		}})
+		body := errorJSON{Kind: string(public.Kind), Message: Translate(lang, public), Field: public.Field, RequestID: id}
+		if public.Kind == errs.Invalid {
+			body.Fields = fieldsOf(lang, cause)
+		}
+		_ = json.NewEncoder(w).Encode(errorBody{Error: body})
 		return
 	}
 	if s.cfg.ErrorPage != nil {
@@ -176,10 +198,17 @@ type errorBody struct {
 }
 
 type errorJSON struct {
-	Kind      string `json:"kind"`
-	Message   string `json:"message"`
-	Field     string `json:"field,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	// Fields lists every invalid field when there are several (the first is also Field).
+	Fields    []fieldJSON `json:"fields,omitempty"`
+	RequestID string      `json:"request_id,omitempty"`
+}
+
+type fieldJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // wantsJSON reports whether r is an API call or comes from a client that reads JSON, not HTML.

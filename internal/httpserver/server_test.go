@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -886,5 +887,55 @@ func TestClientWentAway(t *testing.T) {
 	serve(s, httptest.NewRequest("GET", "/x", nil).WithContext(ctx))
 	if strings.Contains(logs.String(), `"level":"ERROR"`) || strings.Contains(logs.String(), `"level":"WARN"`) {
 		t.Errorf("a client going away was logged as a problem:\n%s", logs)
+	}
+}
+
+// manyFields is an invalid input naming several fields, as *formschema.Errors is.
+type manyFields []*errs.Error
+
+func (m manyFields) Error() string              { return "several fields are wrong" }
+func (m manyFields) Unwrap() error              { return m[0] }
+func (m manyFields) FieldErrors() []*errs.Error { return m }
+
+func TestWriteErrorListsEveryField(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		fields []string // the fields listed, in order; nil when none
+	}{
+		{"several", manyFields{errs.Field("mobile", "error.invalid"), errs.Field("id_number", "error.required")}, []string{"mobile", "id_number"}},
+		{"wrapped", fmt.Errorf("cases.Apply: %w", manyFields{errs.Field("seats", "error.invalid")}), []string{"seats"}},
+		{"one field only", errs.Field("email", "error.invalid"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newServer(t, Config{})
+			s.Handle("POST /api/x", func(w http.ResponseWriter, r *http.Request) error { return tc.err })
+			w := serve(s, httptest.NewRequest("POST", "/api/x?lang=en", nil))
+			var body struct {
+				Error struct {
+					Field  string `json:"field"`
+					Fields []struct {
+						Field   string `json:"field"`
+						Message string `json:"message"`
+					} `json:"fields"`
+				} `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 400 {
+				t.Fatalf("%d %s (%v)", w.Code, w.Body, err)
+			}
+			var got []string
+			for _, f := range body.Error.Fields {
+				if f.Message == "" || strings.HasPrefix(f.Message, "error.") {
+					t.Errorf("field %s: message %q is not translated", f.Field, f.Message)
+				}
+				got = append(got, f.Field)
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Errorf("fields %v, want %v", got, tc.fields)
+			}
+			if tc.fields != nil && body.Error.Field != tc.fields[0] {
+				t.Errorf("field %q, want the first, %q", body.Error.Field, tc.fields[0])
+			}
+		})
 	}
 }
