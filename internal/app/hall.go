@@ -75,7 +75,7 @@ func (c *catalogSource) Bundle(ctx context.Context, code string) (cases.BundleSp
 		return cases.BundleSpec{}, err
 	}
 	b := cases.BundleSpec{Code: pb.Code, Version: pb.Version, NameHans: pb.NameHans, NameHant: pb.NameHant,
-		NameEn: pb.NameEn, ResultLicence: pb.ResultLicence.Hans}
+		NameEn: pb.NameEn, Org: pb.Org, ResultLicence: pb.ResultLicence.Hans}
 	var parts [][]byte
 	if len(pb.FormSchema) > 0 {
 		parts = append(parts, pb.FormSchema)

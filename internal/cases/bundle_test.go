@@ -1,6 +1,7 @@
 package cases_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -109,6 +110,11 @@ func TestBundleRestaurant(t *testing.T) {
 		}
 		if _, err := e.svc.Accept(as(e.scjWindow), e.scjWindow, parent.ID, ""); err == nil {
 			t.Error("a bundle's parent was accepted")
+		}
+		// The bundle as a whole is rated for its lead organisation.
+		subject := must[cases.Subject](t)(e.svc.Subject(context.Background(), parent.ID))
+		if subject.Org != fuzhou || subject.ItemCode != bundleRestaurant || !subject.Completed {
+			t.Errorf("the parent's subject %+v, want the lead organisation %s", subject, fuzhou)
 		}
 	})
 }

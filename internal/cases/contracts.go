@@ -81,10 +81,12 @@ type BundleSpec struct {
 	Code                       string
 	Version                    int
 	NameHans, NameHant, NameEn string
-	FormSchema                 []byte         // the one form (the items' forms merged)
-	Materials                  []MaterialSpec // one set, deduplicated, each with ForItems
-	Items                      []ItemSpec     // the items it fans out to
-	ResultLicence              string         // "one industry, one licence": the comprehensive licence's name, else ""
+	// Org is the lead organisation (牽頭部門): the one the bundle as a whole is rated for.
+	Org           string
+	FormSchema    []byte         // the one form (the items' forms merged)
+	Materials     []MaterialSpec // one set, deduplicated, each with ForItems
+	Items         []ItemSpec     // the items it fans out to
+	ResultLicence string         // "one industry, one licence": the comprehensive licence's name, else ""
 }
 
 // Catalog gives the published service items and bundles.

@@ -250,7 +250,7 @@ func newCatalog(t testing.TB) *catalog {
 	if err != nil {
 		t.Fatalf("merge the restaurant forms: %v", err)
 	}
-	restaurant := cases.BundleSpec{Code: bundleRestaurant, Version: 1,
+	restaurant := cases.BundleSpec{Code: bundleRestaurant, Version: 1, Org: fuzhou,
 		NameHans: "我要开餐馆", NameHant: "我要開餐館", NameEn: "Open a restaurant", FormSchema: merged,
 		Materials: []cases.MaterialSpec{
 			{Code: "business_licence", NameHans: "营业执照", NameHant: "營業執照", NameEn: "Business licence",

@@ -314,7 +314,13 @@ func (s *Service) Subject(ctx context.Context, caseID string) (sub Subject, err 
 	sub = Subject{CaseID: r.ID, CaseNumber: r.number(), Owner: r.ApplicantAccount, OwnerActingFor: r.ActingFor,
 		Org: r.HandlingOrg, ItemCode: r.ItemCode, ItemNameHans: r.NameHans, Completed: r.Status == StatusCompleted}
 	if r.isParent() {
-		sub.ItemCode = r.BundleCode
+		// The bundle as a whole is its lead organisation's service; each of its cases is also
+		// the handling organisation's own.
+		b, err := r.bundle()
+		if err != nil {
+			return sub, err
+		}
+		sub.ItemCode, sub.Org = r.BundleCode, b.Org
 	}
 	if sub.Completed && r.CompletedAt != nil {
 		sub.CompletedAt = *r.CompletedAt

@@ -444,7 +444,7 @@ type Subject struct {
 	CaseID, CaseNumber string
 	Owner              int64  // the applicant's account (only they may rate)
 	OwnerActingFor     string // the enterprise's credit code when an agent applied
-	Org                string // the handling organisation
+	Org                string // the handling organisation; a bundle's lead organisation for its parent case
 	ItemCode           string
 	ItemNameHans       string
 	Completed          bool

@@ -92,7 +92,8 @@ func (s *Service) RateCase(ctx context.Context, p principal.Principal, caseID st
 		return Rating{}, errs.E(errs.Conflict, "ratings.error.case_not_completed")
 	}
 	if sub.Org == "" {
-		// A bundle's parent case: each of its cases is rated, with the organisation that handled it.
+		// No organisation answers for the case (a bundle without a lead organisation): each of
+		// its cases is rated with the organisation that handled it.
 		return Rating{}, errs.E(errs.Conflict, "ratings.error.case_no_org")
 	}
 	rater := p.AccountID

@@ -200,9 +200,9 @@ func (s *Site) newApplicantPage(w http.ResponseWriter, r *http.Request) (caseApp
 		CanResubmit: c.Status == cases.StatusSupplementRequested, CanWithdraw: caseWithdrawable(c.Status),
 		CanMessage: c.Status != cases.StatusDraft, CanResetCode: c.Number != "" && c.ParentID == ""}
 	page.Title = b.T("cases.case.title", d.Number)
-	// A bundle's parent names no organisation to rate (its Subject's Org is ""): its cases are
-	// rated, each from its own page, per department.
-	if c.Status == cases.StatusCompleted && !c.IsBundle() {
+	// A bundle as a whole is rated for its lead organisation, and each of its cases from its own
+	// page for the department that handled it.
+	if c.Status == cases.StatusCompleted {
 		page.RateHref = "/ratings/case/" + url.PathEscape(c.ID)
 	}
 	switch r.URL.Query().Get("done") {
