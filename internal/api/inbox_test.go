@@ -107,11 +107,12 @@ func inboxFixture(t *testing.T, db *store.DB, svc *notify.Service, ss *sessions,
 		}
 		var id int64
 		if err := db.Transact(ctx, func(tx *store.Tx) error {
-			if err := svc.SendTx(ctx, tx, p.AccountID, "notify.welcome", []string{name}, link); err != nil {
-				return err
-			}
-			return tx.Get(ctx, &id, `SELECT MAX(id) FROM notify_messages`)
+			return svc.SendTx(ctx, tx, p.AccountID, "notify.welcome", []string{name}, link)
 		}); err != nil {
+			t.Fatal(err)
+		}
+		// The message is written when the transaction's work ends: its id is read after.
+		if err := db.Get(ctx, &id, `SELECT MAX(id) FROM notify_messages`); err != nil {
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(id, 10)
