@@ -21,9 +21,8 @@ import (
 // platform's clock set to the last working day before National Day 2026, so that every
 // statutory clock runs across the holiday (1–7 October) and its make-up Saturday (10 October):
 //
-//   - Wednesday 30 September: the enterprise's legal representative signs in with a text-message
-//     code, acts for his enterprise (the food licence, drainage permit and tax items serve
-//     enterprises only, so a person cannot apply for the bundle as himself), searches 開餐館 in
+//   - Wednesday 30 September: a resident who will run the restaurant as an individual business
+//     (個體工商戶) signs in with a text-message code and, as himself, searches 開餐館 in
 //     Traditional Chinese, opens the bundle's guide and applies — one form (first sent with a
 //     wrong mobile number, refused beside the field), seven materials as real PDF, PNG and JPEG
 //     files — and reads the case number. Each
@@ -55,7 +54,7 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 	s := startHallSite(t, clk)
 
 	const rlang, olang = i18n.ZhHant, i18n.ZhHans // the applicant reads Traditional Chinese, the officials Simplified
-	owner, ent := demo.Residents[1], demo.DemoEnterprise
+	owner := demo.Residents[1]
 	items := bundleItems(t, demo.BundleRestaurant)
 	if len(items) != 5 {
 		t.Fatalf("the restaurant bundle has %d items, want 5", len(items))
@@ -99,8 +98,7 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 	numbers := map[string]string{} // item code → case number
 	t.Run("apply", func(t *testing.T) {
 		ctx := b.NewTab(t)
-		residentLogin(t, ctx, s, owner.Phone, "/enterprises", rlang)
-		actFor(t, ctx, s, ent.CreditCode, ent.Name, rlang)
+		residentLogin(t, ctx, s, owner.Phone, "/services", rlang)
 
 		// The search, typed into the box as a person would, in Traditional characters.
 		open(t, ctx, s.page("/services", rlang))
@@ -368,7 +366,6 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 		if !strings.Contains(inbox, numbers[food.Code]) || !strings.Contains(inbox, "補正") {
 			t.Errorf("the inbox does not tell of the request for materials on %s: %q", numbers[food.Code], inbox)
 		}
-		actFor(t, ctx, s, ent.CreditCode, ent.Name, rlang)
 		// The bundle's page: each running case with its due date, the holiday not counted.
 		open(t, ctx, s.page("/my/cases/"+parentID, rlang))
 		for _, it := range []catalog.Item{registration, signboard, drainage, tax} {
@@ -465,8 +462,7 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 	t.Run("pay-9-october", func(t *testing.T) {
 		clk.Set(china(2026, 10, 9, 10, 30))
 		ctx := b.NewTab(t)
-		residentLogin(t, ctx, s, owner.Phone, "/enterprises", rlang)
-		actFor(t, ctx, s, ent.CreditCode, ent.Name, rlang)
+		residentLogin(t, ctx, s, owner.Phone, "/my/cases", rlang)
 		casePage := s.page("/my/cases/"+caseIDs[signboard.Code], rlang)
 		open(t, ctx, casePage)
 		if got, want := text(t, ctx, "#case-status"), i18n.T(rlang, "cases.status.awaiting_payment"); got != want {
@@ -538,8 +534,7 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 	t.Run("rate-10-october", func(t *testing.T) {
 		clk.Set(china(2026, 10, 10, 11, 0))
 		ctx := b.NewTab(t)
-		residentLogin(t, ctx, s, owner.Phone, "/enterprises", rlang)
-		actFor(t, ctx, s, ent.CreditCode, ent.Name, rlang)
+		residentLogin(t, ctx, s, owner.Phone, "/my/cases", rlang)
 		open(t, ctx, s.page("/my/cases/"+parentID, rlang))
 		done := i18n.T(rlang, "cases.status.completed") + i18n.T(rlang, "cases.page.outcome_suffix", i18n.T(rlang, "cases.outcome.approved"))
 		if got := text(t, ctx, "#case-status"); got != done {
@@ -549,8 +544,12 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 			slices.ContainsFunc(got, func(st string) bool { return st != "completed" }) {
 			t.Errorf("the bundle's cases are %v, want five completed", got)
 		}
-		// Each department's service is rated from its case: here the market regulator's food
-		// licence, the one that asked for a material again.
+		// The bundle as a whole is rated for its lead organisation, and each department's service
+		// from its own case: here the market regulator's food licence, the one that asked for a
+		// material again.
+		if !eval[bool](t, ctx, `document.querySelector('#rate a.button') !== null`) {
+			t.Error("the completed bundle offers no rating")
+		}
 		if status := submit(t, ctx, "#child-"+caseIDs[food.Code]+" a"); status != 200 {
 			t.Fatalf("open the food licence's case: %d", status)
 		}

@@ -226,7 +226,7 @@ var demoItems = []demoItem{
 		form: schemaOf(fEntName, fApplicant, fMobile, fPremises, formAmount("sign_area", "招牌面积（平方米）", "招牌面積（平方米）", "Sign area (m²)"))},
 	{org: "fz-construction", basic: "000117012000", typ: catalog.AdministrativeLicensing,
 		hans: "城镇污水排入排水管网许可", hant: "城鎮污水排入排水管網許可", en: "Permit to discharge wastewater into urban sewers",
-		keywords: []string{"排水许可", "排水证"}, object: catalog.ObjectEnterprise, stages: []string{"startup", "operation"},
+		keywords: []string{"排水许可", "排水证"}, object: catalog.ObjectBoth, stages: []string{"startup", "operation"},
 		legal: 20, promised: 7, visits: 0, depth: 4, cross: catalog.CrossNone, cond: catalog.Text{
 			Hans: "排水户按规定建设预处理设施和专用检测井，排放的污水符合国家和地方排放标准。", Hant: "排水戶按規定建設預處理設施和專用檢測井，排放的污水符合國家和地方排放標準。",
 			En: "The discharger has built pre-treatment and an inspection well; its wastewater meets the national and local standards."},
@@ -458,7 +458,7 @@ var demoItems = []demoItem{
 	// --- Tax, transport, education, environment, culture and tourism ---------------------------
 	{org: "fj-tax", basic: "001001001000", typ: catalog.OtherAdministrativePower,
 		hans: "新办纳税人涉税事项套餐（发票领用）", hant: "新辦納稅人涉稅事項套餐（發票領用）", en: "Tax start-up package for new taxpayers (invoices)",
-		keywords: []string{"领发票", "税务登记", "开票"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"领发票", "税务登记", "开票"}, object: catalog.ObjectBoth, stages: []string{"startup"},
 		legal: 5, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "已领取营业执照的新办市场主体。", Hant: "已領取營業執照的新辦市場主體。", En: "A newly registered business with its business licence."},
 		basis:     "《中华人民共和国税收征收管理法》第十五条；《中华人民共和国发票管理办法》第十五条",
@@ -546,7 +546,7 @@ func itemIndividualBusiness(orgCode string) demoItem {
 func itemFoodBusiness(orgCode string) demoItem {
 	return demoItem{org: orgCode, basic: "000101021000", typ: catalog.AdministrativeLicensing,
 		hans: "食品经营许可证核发", hant: "食品經營許可證核發", en: "Food business licence",
-		keywords: []string{"餐饮许可", "食品许可", "餐饮服务许可"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"餐饮许可", "食品许可", "餐饮服务许可"}, object: catalog.ObjectBoth, stages: []string{"startup"},
 		legal: 20, promised: 5, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "有与经营的食品品种、数量相适应的经营场所，有食品安全管理人员和管理制度，设备布局和工艺流程合理。",
 			Hant: "有與經營的食品品種、數量相適應的經營場所，有食品安全管理人員和管理制度，設備佈局和工藝流程合理。",
