@@ -114,22 +114,6 @@ func residentLogin(t *testing.T, ctx context.Context, s *site, phone, next strin
 	}
 }
 
-// actFor switches the signed-in resident of the tab to acting for the enterprise with
-// creditCode, as on /enterprises, and checks the header says so.
-func actFor(t *testing.T, ctx context.Context, s *site, creditCode, name string, lang i18n.Lang) {
-	t.Helper()
-	open(t, ctx, s.page("/enterprises", lang))
-	if err := chromedpSelect(ctx, "#acting-credit_code", creditCode); err != nil {
-		t.Fatal(err)
-	}
-	if status := submit(t, ctx, `main form[action="/acting-for"] button[type=submit]`); status != 200 {
-		t.Fatalf("act for %s: %d (%s)", creditCode, status, alerts(t, ctx))
-	}
-	if got, want := text(t, ctx, "#acting-for"), i18n.T(lang, "acting.banner", name); got != want {
-		t.Fatalf("header says %q, want %q", got, want)
-	}
-}
-
 // accountPrincipal is the principal of the demo account with login (or phone), as its session
 // would carry it, for setting up data through the services.
 func accountPrincipal(t *testing.T, s *site, login string) principal.Principal {
