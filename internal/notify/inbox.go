@@ -63,30 +63,59 @@ func render(lang i18n.Lang, key string, args []string) string {
 // ends (store.Tx.Later), with the transaction's other messages in a few statements.
 func (s *Service) SendTx(ctx context.Context, tx *store.Tx, account int64, key string, args []string, link string) (err error) {
 	defer errs.Wrap(&err, "notify.SendTx(%s)", key)
+	body, err := checkMessage(account, key, args, link)
+	if err != nil {
+		return err
+	}
+	q := tx.Later(sendKey{}, func() store.Flusher { return &sends{} }).(*sends)
+	q.values = append(q.values, account, key, body, link, tx.Now)
+	return nil
+}
+
+// Send puts a message in account's inbox in a transaction of its own, as SendTx does, and
+// returns its id: for a message that is not part of another change (a system notice).
+func (s *Service) Send(ctx context.Context, account int64, key string, args []string, link string) (id int64, err error) {
+	defer errs.Wrap(&err, "notify.Send(%s)", key)
+	body, err := checkMessage(account, key, args, link)
+	if err != nil {
+		return 0, err
+	}
+	err = s.db.Transact(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = tx.InsertID(ctx, `INSERT INTO notify_messages (account_id, msg_key, args, link, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, account, key, body, link, tx.Now)
+		if err != nil {
+			return err
+		}
+		return events.Enqueue(ctx, tx, Topic, deliverPayload{MessageID: id})
+	})
+	return id, err
+}
+
+// checkMessage checks a message to send and returns its arguments as stored (JSON).
+func checkMessage(account int64, key string, args []string, link string) (string, error) {
 	if account <= 0 {
-		return errs.Field("account", "notify.error.account")
+		return "", errs.Field("account", "notify.error.account")
 	}
 	if !i18n.Has(key) {
-		return errs.Field("key", "notify.error.key", key)
+		return "", errs.Field("key", "notify.error.key", key)
 	}
 	if len(args) > MaxArgs {
-		return errs.Field("args", "notify.error.args", MaxArgs, MaxArgBytes)
+		return "", errs.Field("args", "notify.error.args", MaxArgs, MaxArgBytes)
 	}
 	for _, a := range args {
 		if len(a) > MaxArgBytes || !utf8.ValidString(a) || strings.ContainsFunc(a, unicode.IsControl) {
-			return errs.Field("args", "notify.error.args", MaxArgs, MaxArgBytes)
+			return "", errs.Field("args", "notify.error.args", MaxArgs, MaxArgBytes)
 		}
 	}
 	if err := localLink(link); err != nil {
-		return err
+		return "", err
 	}
 	if args == nil {
 		args = []string{}
 	}
 	body, _ := json.Marshal(args)
-	q := tx.Later(sendKey{}, func() store.Flusher { return &sends{} }).(*sends)
-	q.values = append(q.values, account, key, string(body), link, tx.Now)
-	return nil
+	return string(body), nil
 }
 
 // sends holds the messages a transaction sent until its work ends: they are written together,

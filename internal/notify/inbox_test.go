@@ -227,11 +227,42 @@ func TestSendTxRejects(t *testing.T) {
 				if e.Kind != errs.Invalid || e.Field != tc.field || !i18n.Has(e.Message) {
 					t.Errorf("SendTx = %v, want invalid %s", err, tc.field)
 				}
+				id, err := s.Send(ctx, tc.account, tc.key, tc.args, tc.link)
+				if e := errs.Public(err); e.Kind != errs.Invalid || e.Field != tc.field || id != 0 {
+					t.Errorf("Send = %d, %v, want invalid %s", id, err, tc.field)
+				}
 			})
 		}
 		var n int
 		if err := db.Get(ctx, &n, `SELECT COUNT(*) FROM notify_messages`); err != nil || n != 0 {
 			t.Errorf("%d messages stored after refusals (%v)", n, err)
+		}
+	})
+}
+
+// Send stores a message of its own and returns its id.
+func TestSend(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := notify.New(db, notify.Options{})
+		first, err := s.Send(ctx, linMing.AccountID, "notify.welcome", []string{"林明"}, "/inbox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := s.Send(ctx, linMing.AccountID, "notify.welcome", []string{"林明（二）"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var args string
+		if err := db.Get(ctx, &args, `SELECT args FROM notify_messages WHERE id = ? AND account_id = ?`, second, linMing.AccountID); err != nil {
+			t.Fatalf("message %d: %v", second, err)
+		}
+		if first >= second || args != `["林明（二）"]` {
+			t.Errorf("ids %d, %d; args %s", first, second, args)
+		}
+		var events int
+		if err := db.Get(ctx, &events, `SELECT COUNT(*) FROM events WHERE topic = ?`, notify.Topic); err != nil || events != 2 {
+			t.Errorf("%d delivery events (%v), want 2", events, err)
 		}
 	})
 }

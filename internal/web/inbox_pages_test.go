@@ -63,13 +63,8 @@ func (s *inboxSite) send(login, name, link string) int64 {
 	s.t.Helper()
 	ctx := context.Background()
 	p := s.account(login)
-	var id int64
-	if err := s.db.Transact(ctx, func(tx *store.Tx) error {
-		if err := s.inbox.SendTx(ctx, tx, p.AccountID, "notify.welcome", []string{name}, link); err != nil {
-			return err
-		}
-		return tx.Get(ctx, &id, `SELECT MAX(id) FROM notify_messages`)
-	}); err != nil {
+	id, err := s.inbox.Send(ctx, p.AccountID, "notify.welcome", []string{name}, link)
+	if err != nil {
 		s.t.Fatal(err)
 	}
 	return id
