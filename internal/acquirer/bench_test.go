@@ -6,9 +6,9 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/acquirer"
 	"github.com/yiwang-platform/yiwang/internal/payments"
+	"github.com/yiwang-platform/yiwang/internal/payments/paymentstest"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
-	"github.com/yiwang-platform/yiwang/internal/store/storetest"
 )
 
 // BenchmarkHandleCallback measures verified payment callbacks applied per second: signature
@@ -16,30 +16,30 @@ import (
 func BenchmarkHandleCallback(b *testing.B) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		b.Run(string(d), func(b *testing.B) {
-			e := newEnv(b, storetest.Open(b, d, storetest.Options{Clock: clockAt(start)}))
+			e := paymentstest.New(b, d)
 			type signed struct{ body, sig string }
 			calls := make([]signed, b.N)
 			for i := range calls {
-				o := e.order(e.payer)
-				e.start(e.payer, o.ID)
-				attempts, err := e.pay.Attempts(e.ctx, principal.SystemPrincipal, o.ID)
+				o := e.Order(e.Payer)
+				e.Start(e.Payer, o.ID)
+				attempts, err := e.Payments.Attempts(e.Ctx, principal.SystemPrincipal, o.ID)
 				if err != nil {
 					b.Fatal(err)
 				}
 				body, _ := json.Marshal(acquirer.Notification{NotifyID: "ntf_bench_" + attempts[0].ID, NotifyType: "payment",
 					MerchantID: "yiwang-fj", OutTradeNo: attempts[0].ID, TransactionID: attempts[0].ChannelTxn, TradeStatus: "SUCCESS",
-					AmountFen: o.TotalFen, Method: "alipay", EventTime: e.clock.Now()})
-				calls[i] = signed{string(body), e.acq.Sign(e.clock.Now(), body)}
+					AmountFen: o.TotalFen, Method: "alipay", EventTime: e.Clock.Now()})
+				calls[i] = signed{string(body), e.Acquirer.Sign(e.Clock.Now(), body)}
 			}
 			b.ResetTimer()
 			for _, c := range calls {
-				if err := e.pay.HandleCallback(e.ctx, "sandbox", []byte(c.body), map[string]string{acquirer.SignatureHeader: c.sig}); err != nil {
+				if err := e.Payments.HandleCallback(e.Ctx, "sandbox", []byte(c.body), map[string]string{acquirer.SignatureHeader: c.sig}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.StopTimer()
 			var paid int
-			if err := e.db.Get(e.ctx, &paid, `SELECT COUNT(*) FROM payment_orders WHERE status = ?`, string(payments.Paid)); err != nil || paid != b.N {
+			if err := e.DB.Get(e.Ctx, &paid, `SELECT COUNT(*) FROM payment_orders WHERE status = ?`, string(payments.Paid)); err != nil || paid != b.N {
 				b.Fatalf("%d paid of %d, %v", paid, b.N, err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "callbacks/s")

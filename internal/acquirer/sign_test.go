@@ -16,6 +16,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/payments"
+	"github.com/yiwang-platform/yiwang/internal/payments/paymentstest"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
@@ -161,9 +162,9 @@ type fixedClock time.Time
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // signedRequest builds a merchant request by hand, as a client that does not use acquirer.Client.
-func signedRequest(t *testing.T, e *env, method, path, auth string, body []byte) *http.Response {
+func signedRequest(t *testing.T, e *paymentstest.Env, method, path, auth string, body []byte) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.ts.URL+path, bytes.NewReader(body))
+	req, _ := http.NewRequest(method, e.TS.URL+path, bytes.NewReader(body))
 	req.Header.Set("Authorization", auth)
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -179,16 +180,16 @@ func signedRequest(t *testing.T, e *env, method, path, auth string, body []byte)
 // signature, fresh, and once.
 func TestMerchantRequestsAuthenticated(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storetest.Open(t, store.SQLite, storetest.Options{Clock: clockAt(start)}))
-	o := e.order(e.payer)
-	e.start(e.payer, o.ID)
-	ref := e.attemptRef(o.ID)
+	e := paymentstest.New(t, store.SQLite)
+	o := e.Order(e.Payer)
+	e.Start(e.Payer, o.ID)
+	ref := e.AttemptRef(o.ID)
 	path := acquirer.BasePath + "/v1/payments/" + ref
-	creds, err := e.acq.Merchant(e.ctx, "yiwang-fj", "福建省统一公共支付平台")
+	creds, err := e.Acquirer.Merchant(e.Ctx, "yiwang-fj", "福建省统一公共支付平台")
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := e.clock.Now()
+	now := e.Clock.Now()
 	auth := acquirer.Authorize(creds, "GET", path, now, "00112233445566778899aabbccddeeff", nil)
 	if resp := signedRequest(t, e, "GET", path, auth, nil); resp.StatusCode != 200 || resp.Header.Get(acquirer.SignatureHeader) == "" {
 		t.Fatalf("signed query: %d", resp.StatusCode)
@@ -210,7 +211,7 @@ func TestMerchantRequestsAuthenticated(t *testing.T) {
 		}
 	}
 	// A merchant's reference belongs to it: another merchant does not find it.
-	other, err := e.acq.Merchant(e.ctx, "other-merchant", "另一商户")
+	other, err := e.Acquirer.Merchant(e.Ctx, "other-merchant", "另一商户")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestMerchantRequestsAuthenticated(t *testing.T) {
 func TestKeyPersistsAndSecretsSealed(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := sys()
+		ctx := principal.With(context.Background(), principal.SystemPrincipal)
 		ks, err := keys.New(db, keys.NewMasterKey(), keys.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -277,21 +278,21 @@ func TestKeyPersistsAndSecretsSealed(t *testing.T) {
 // is refused.
 func TestStatementSigned(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storetest.Open(t, store.SQLite, storetest.Options{Clock: clockAt(start)}))
-	o := e.order(e.payer)
-	e.payAt(e.start(e.payer, o.ID), "alipay")
-	lines, err := e.client.Statement(context.Background(), e.clock.Now())
-	if err != nil || len(lines) != 1 || lines[0].AmountFen != 15000 || lines[0].MerchantRef != e.attemptRef(o.ID) {
+	e := paymentstest.New(t, store.SQLite)
+	o := e.Order(e.Payer)
+	e.PayAt(e.Start(e.Payer, o.ID), "alipay")
+	lines, err := e.Client.Statement(context.Background(), e.Clock.Now())
+	if err != nil || len(lines) != 1 || lines[0].AmountFen != 15000 || lines[0].MerchantRef != e.AttemptRef(o.ID) {
 		t.Fatalf("statement %+v %v", lines, err)
 	}
 	other, _, _ := ed25519.GenerateKey(rand.Reader)
-	creds, _ := e.acq.Merchant(e.ctx, "yiwang-fj", "x")
-	mistrusting, err := acquirer.NewClient(acquirer.ClientConfig{AcquirerURL: e.ts.URL + acquirer.BasePath, NotifyURL: e.ts.URL + "/cb",
-		Credentials: creds, PublicKey: other, Clock: e.db.Clock()})
+	creds, _ := e.Acquirer.Merchant(e.Ctx, "yiwang-fj", "x")
+	mistrusting, err := acquirer.NewClient(acquirer.ClientConfig{AcquirerURL: e.TS.URL + acquirer.BasePath, NotifyURL: e.TS.URL + "/cb",
+		Credentials: creds, PublicKey: other, Clock: e.DB.Clock()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mistrusting.Statement(context.Background(), e.clock.Now()); errs.KindOf(err) != errs.Unavailable {
+	if _, err := mistrusting.Statement(context.Background(), e.Clock.Now()); errs.KindOf(err) != errs.Unavailable {
 		t.Errorf("statement under another key: %v", err)
 	}
 }
@@ -307,22 +308,22 @@ func FuzzHandleCallback(f *testing.F) {
 	f.Add([]byte(`{"notify_id":"n","notify_type":"payment","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","trade_status":"SUCCESS","amount_fen":15000}`))
 	f.Add([]byte(`{"notify_id":"n","notify_type":"payment","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","trade_status":"SUCCESS","amount_fen":14999}`))
 	f.Add([]byte(`{"notify_id":"n","notify_type":"refund","merchant_id":"yiwang-fj","out_trade_no":"{ref}","transaction_id":"{txn}","out_refund_no":"R1","refund_id":"X","refund_status":"SUCCESS","refund_fen":1}`))
-	e := newEnv(f, storetest.Open(f, store.SQLite, storetest.Options{Clock: clockAt(start)}))
+	e := paymentstest.New(f, store.SQLite)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		e.t = t
-		o := e.order(e.payer)
-		e.start(e.payer, o.ID)
-		attempts, err := e.pay.Attempts(e.ctx, principal.SystemPrincipal, o.ID)
+		e.T = t
+		o := e.Order(e.Payer)
+		e.Start(e.Payer, o.ID)
+		attempts, err := e.Payments.Attempts(e.Ctx, principal.SystemPrincipal, o.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a := attempts[0]
 		body = bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("{ref}"), []byte(a.ID)), []byte("{txn}"), []byte(a.ChannelTxn))
-		err = e.pay.HandleCallback(e.ctx, "sandbox", body, map[string]string{acquirer.SignatureHeader: e.acq.Sign(e.clock.Now(), body)})
+		err = e.Payments.HandleCallback(e.Ctx, "sandbox", body, map[string]string{acquirer.SignatureHeader: e.Acquirer.Sign(e.Clock.Now(), body)})
 		if k := errs.KindOf(err); err != nil && k != errs.Invalid {
 			t.Fatalf("HandleCallback(%q): %v", body, err)
 		}
-		got := e.get(o.ID)
+		got := e.Get(o.ID)
 		if got.Status == payments.Paid {
 			var n acquirer.Notification
 			if json.Unmarshal(body, &n) != nil || n.OutTradeNo != a.ID || n.TransactionID != a.ChannelTxn || n.AmountFen != o.TotalFen ||

@@ -30,12 +30,20 @@ var layers = map[string]int{
 	// 4 — adapters: pages and JSON API over the domains.
 	"internal/web": 4, "internal/api": 4, "internal/oidc": 4,
 	"internal/acquirer": 4,
+	// Test support: the platform with the sandbox acquirer for the tests of both (see testSupport).
+	"internal/payments/paymentstest": 4,
 	// 5 — wiring, demo data and whole-platform tests.
 	"internal/app": 5, "internal/demo": 5, "internal/browsertest": 5, "internal/archtest": 5,
 	"cmd/yiwang": 6,
 }
 
 const domainLayer = 3
+
+// testSupport are the packages that exist for tests: only tests and other test support import them.
+var testSupport = map[string]bool{
+	"internal/store/storetest":       true,
+	"internal/payments/paymentstest": true,
+}
 
 // forbiddenInDomains are standard packages a domain must not import: domains do not serve HTTP.
 var forbiddenInDomains = []string{"net/http", "html/template"}
@@ -96,6 +104,8 @@ func TestLayering(t *testing.T) {
 				t.Errorf("%s (layer %d) imports %s (layer %d): nothing imports upward", p.path, layer, dep, dl)
 			case dl == domainLayer && layer == domainLayer && dep != p.path:
 				t.Errorf("domain %s imports domain %s: domains talk through consumer-side interfaces or events", p.path, dep)
+			case testSupport[dep] && !testSupport[p.path]:
+				t.Errorf("%s imports the test support package %s: only tests may", p.path, dep)
 			}
 		}
 	}

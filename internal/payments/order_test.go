@@ -11,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/payments"
+	"github.com/yiwang-platform/yiwang/internal/payments/paymentstest"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -24,9 +25,9 @@ func fee(name string, fen int64) payments.Line {
 // TestOpenOrderValidation: bad requests name the field at fault and store nothing.
 func TestOpenOrderValidation(t *testing.T) {
 	t.Parallel()
-	each(t, func(t *testing.T, e *env) {
-		good := payments.OrderRequest{ReferenceKind: "case", ReferenceID: "case_1", ReferenceNumber: "FJ2026030200001", Org: samr,
-			Payer: e.payer.AccountID, Lines: []payments.Line{fee("工本费", 1000)}}
+	paymentstest.Each(t, func(t *testing.T, e *paymentstest.Env) {
+		good := payments.OrderRequest{ReferenceKind: "case", ReferenceID: "case_1", ReferenceNumber: "FJ2026030200001", Org: paymentstest.Org,
+			Payer: e.Payer.AccountID, Lines: []payments.Line{fee("工本费", 1000)}}
 		many := make([]payments.Line, payments.MaxLines+1)
 		for i := range many {
 			many[i] = fee("工本费", 1)
@@ -56,13 +57,13 @@ func TestOpenOrderValidation(t *testing.T) {
 		} {
 			r := good
 			tc.edit(&r)
-			_, err := e.pay.OpenOrder(e.ctx, principal.SystemPrincipal, r)
+			_, err := e.Payments.OpenOrder(e.Ctx, principal.SystemPrincipal, r)
 			if errs.KindOf(err) != errs.Invalid || errs.Public(err).Field != tc.field {
 				t.Errorf("%s: %v, want invalid on %s", tc.name, err, tc.field)
 			}
 		}
 		var n int
-		if err := e.db.Get(e.ctx, &n, `SELECT COUNT(*) FROM payment_orders`); err != nil || n != 0 {
+		if err := e.DB.Get(e.Ctx, &n, `SELECT COUNT(*) FROM payment_orders`); err != nil || n != 0 {
 			t.Fatalf("%d orders stored, %v", n, err)
 		}
 		// Who may open an order outside a case: the payee's window officers and approvers.
@@ -70,9 +71,9 @@ func TestOpenOrderValidation(t *testing.T) {
 			p    principal.Principal
 			want errs.Kind
 		}{
-			{e.window, ""}, {e.approver, ""}, {e.admin, errs.Forbidden}, {e.otherApprover, errs.Forbidden}, {e.payer, errs.Forbidden},
+			{e.Window, ""}, {e.Approver, ""}, {e.Admin, errs.Forbidden}, {e.OtherApprover, errs.Forbidden}, {e.Payer, errs.Forbidden},
 		} {
-			if _, err := e.pay.OpenOrder(as(tc.p), tc.p, good); errs.KindOf(err) != tc.want {
+			if _, err := e.Payments.OpenOrder(as(tc.p), tc.p, good); errs.KindOf(err) != tc.want {
 				t.Errorf("OpenOrder as %s: %v", tc.p.Login, err)
 			}
 		}
@@ -80,14 +81,14 @@ func TestOpenOrderValidation(t *testing.T) {
 		r := good
 		r.Lines = []payments.Line{fee(" 工本费 ", 1000), fee("邮寄费", 2350)}
 		var o payments.Order
-		if err := e.db.Transact(e.ctx, func(tx *store.Tx) error {
+		if err := e.DB.Transact(e.Ctx, func(tx *store.Tx) error {
 			var err error
-			o, err = e.pay.OpenOrderTx(e.ctx, tx, r)
+			o, err = e.Payments.OpenOrderTx(e.Ctx, tx, r)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		got := e.get(o.ID)
+		got := e.Get(o.ID)
 		if diff := cmp.Diff([]payments.Line{fee("工本费", 1000), fee("邮寄费", 2350)}, got.Lines); diff != "" {
 			t.Errorf("lines (-want +got):\n%s", diff)
 		}
@@ -104,19 +105,19 @@ type allowed = errs.Kind
 // it, sees its callbacks, and reconciles.
 func TestWhoMayDoWhat(t *testing.T) {
 	t.Parallel()
-	each(t, func(t *testing.T, e *env) {
+	paymentstest.Each(t, func(t *testing.T, e *paymentstest.Env) {
 		anon := principal.Principal{Kind: principal.Anonymous}
-		otherAgent := e.agent
+		otherAgent := e.Agent
 		otherAgent.ActingFor = "91350100MA2YQ7X21T"
-		officeApprover := e.office
+		officeApprover := e.Office
 		officeApprover.Roles = []string{principal.RoleApprover}
 		people := []struct {
 			name string
 			p    principal.Principal
 		}{
-			{"payer", e.payer}, {"another resident", e.payer2}, {"agent of the enterprise", e.agent},
-			{"agent of another enterprise", otherAgent}, {"window officer", e.window}, {"approver", e.approver},
-			{"administrator", e.admin}, {"approver elsewhere", e.otherApprover}, {"digital office administrator", e.office},
+			{"payer", e.Payer}, {"another resident", e.Payer2}, {"agent of the enterprise", e.Agent},
+			{"agent of another enterprise", otherAgent}, {"window officer", e.Window}, {"approver", e.Approver},
+			{"administrator", e.Admin}, {"approver elsewhere", e.OtherApprover}, {"digital office administrator", e.Office},
 			{"digital office approver", officeApprover}, {"anonymous", anon},
 		}
 		// Expected outcome per person for: see the resident's order, see the enterprise's order,
@@ -135,29 +136,29 @@ func TestWhoMayDoWhat(t *testing.T) {
 			"digital office approver":      {errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.Forbidden},
 			"anonymous":                    {errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.NotFound, errs.Forbidden},
 		}
-		resident := e.order(e.payer)
-		firm := e.order(e.agent)
-		paid := e.order(e.payer)
-		e.payAt(e.start(e.payer, paid.ID), "alipay")
-		e.tick()
+		resident := e.Order(e.Payer)
+		firm := e.Order(e.Agent)
+		paid := e.Order(e.Payer)
+		e.PayAt(e.Start(e.Payer, paid.ID), "alipay")
+		e.Tick()
 		for _, who := range people {
 			t.Run(who.name, func(t *testing.T) {
 				ctx, p := as(who.p), who.p
 				var got [7]allowed
-				_, err := e.pay.Get(ctx, p, resident.ID)
+				_, err := e.Payments.Get(ctx, p, resident.ID)
 				got[0] = errs.KindOf(err)
-				_, err = e.pay.Get(ctx, p, firm.ID)
+				_, err = e.Payments.Get(ctx, p, firm.ID)
 				got[1] = errs.KindOf(err)
-				fresh := e.order(e.payer)
-				_, err = e.pay.StartPayment(ctx, p, fresh.ID, "sandbox")
+				fresh := e.Order(e.Payer)
+				_, err = e.Payments.StartPayment(ctx, p, fresh.ID, "sandbox")
 				got[2] = errs.KindOf(err)
-				_, err = e.pay.Refund(ctx, p, paid.ID, 1, "退回一分钱")
+				_, err = e.Payments.Refund(ctx, p, paid.ID, 1, "退回一分钱")
 				got[3] = errs.KindOf(err)
-				_, err = e.pay.Close(ctx, p, fresh.ID, "不再收费")
+				_, err = e.Payments.Close(ctx, p, fresh.ID, "不再收费")
 				got[4] = errs.KindOf(err)
-				_, err = e.pay.Callbacks(ctx, p, paid.ID)
+				_, err = e.Payments.Callbacks(ctx, p, paid.ID)
 				got[5] = errs.KindOf(err)
-				_, err = e.pay.Reports(ctx, p, 10)
+				_, err = e.Payments.Reports(ctx, p, 10)
 				got[6] = errs.KindOf(err)
 				if diff := cmp.Diff(want[who.name], got); diff != "" {
 					t.Errorf("get, get enterprise's, pay, refund, close, callbacks, reconcile (-want +got):\n%s", diff)
@@ -169,22 +170,22 @@ func TestWhoMayDoWhat(t *testing.T) {
 			p    principal.Principal
 			want int
 		}{
-			{e.payer, 1 + 1 + len(people)}, {e.payer2, 0}, {e.agent, 1}, {otherAgent, 0}, {e.window, 3 + len(people)},
-			{e.otherApprover, 0}, {e.office, 3 + len(people)},
+			{e.Payer, 1 + 1 + len(people)}, {e.Payer2, 0}, {e.Agent, 1}, {otherAgent, 0}, {e.Window, 3 + len(people)},
+			{e.OtherApprover, 0}, {e.Office, 3 + len(people)},
 		} {
-			list, err := e.pay.List(as(tc.p), tc.p, payments.Filter{Limit: 500})
+			list, err := e.Payments.List(as(tc.p), tc.p, payments.Filter{Limit: 500})
 			if err != nil || len(list) != tc.want {
 				t.Errorf("List as %s: %d orders, %v; want %d", tc.p.Login, len(list), err, tc.want)
 			}
 		}
-		if _, err := e.pay.List(as(anon), anon, payments.Filter{}); errs.KindOf(err) != errs.Unauthenticated {
+		if _, err := e.Payments.List(as(anon), anon, payments.Filter{}); errs.KindOf(err) != errs.Unauthenticated {
 			t.Errorf("List anonymous: %v", err)
 		}
 		// Finding by notice number checks the number, then who asks.
-		if o, err := e.pay.FindByNotice(as(e.payer), e.payer, payments.GroupNotice(resident.NoticeNumber)); err != nil || o.ID != resident.ID {
+		if o, err := e.Payments.FindByNotice(as(e.Payer), e.Payer, payments.GroupNotice(resident.NoticeNumber)); err != nil || o.ID != resident.ID {
 			t.Errorf("FindByNotice as the payer: %v", err)
 		}
-		if _, err := e.pay.FindByNotice(as(e.payer2), e.payer2, resident.NoticeNumber); errs.KindOf(err) != errs.NotFound {
+		if _, err := e.Payments.FindByNotice(as(e.Payer2), e.Payer2, resident.NoticeNumber); errs.KindOf(err) != errs.NotFound {
 			t.Errorf("FindByNotice as another: %v", err)
 		}
 	})
@@ -193,39 +194,39 @@ func TestWhoMayDoWhat(t *testing.T) {
 // TestExpiry: an order nobody paid in time expires and can no longer be paid.
 func TestExpiry(t *testing.T) {
 	t.Parallel()
-	each(t, func(t *testing.T, e *env) {
-		unpaid := e.order(e.payer)
-		paying := e.order(e.payer2)
-		e.start(e.payer2, paying.ID)
-		paid := e.order(e.agent)
-		e.payAt(e.start(e.agent, paid.ID), "alipay")
-		e.tick()
-		e.clock.Advance(payments.DefaultOrderTTL - time.Minute)
-		if n, err := e.pay.ExpireDue(e.ctx); err != nil || n != 0 {
+	paymentstest.Each(t, func(t *testing.T, e *paymentstest.Env) {
+		unpaid := e.Order(e.Payer)
+		paying := e.Order(e.Payer2)
+		e.Start(e.Payer2, paying.ID)
+		paid := e.Order(e.Agent)
+		e.PayAt(e.Start(e.Agent, paid.ID), "alipay")
+		e.Tick()
+		e.Clock.Advance(payments.DefaultOrderTTL - time.Minute)
+		if n, err := e.Payments.ExpireDue(e.Ctx); err != nil || n != 0 {
 			t.Fatalf("ExpireDue before the time: %d %v", n, err)
 		}
-		e.clock.Advance(2 * time.Minute)
-		if _, err := e.pay.StartPayment(as(e.payer), e.payer, unpaid.ID, "sandbox"); errs.Public(err).Message != "payments.error.expired" {
+		e.Clock.Advance(2 * time.Minute)
+		if _, err := e.Payments.StartPayment(as(e.Payer), e.Payer, unpaid.ID, "sandbox"); errs.Public(err).Message != "payments.error.expired" {
 			t.Errorf("paying an order past its time: %v", err)
 		}
-		if got := e.get(unpaid.ID).Status; got != payments.Expired {
+		if got := e.Get(unpaid.ID).Status; got != payments.Expired {
 			t.Errorf("the order refused for being late is %s", got)
 		}
 		// A paying order waits for its last cashier to close too.
-		if n, err := e.pay.ExpireDue(e.ctx); err != nil || n != 0 {
+		if n, err := e.Payments.ExpireDue(e.Ctx); err != nil || n != 0 {
 			t.Fatalf("ExpireDue with a cashier open: %d %v", n, err)
 		}
-		e.clock.Advance(payments.DefaultAttemptTTL)
-		if n, err := e.pay.ExpireDue(e.ctx); err != nil || n != 1 {
+		e.Clock.Advance(payments.DefaultAttemptTTL)
+		if n, err := e.Payments.ExpireDue(e.Ctx); err != nil || n != 1 {
 			t.Fatalf("ExpireDue: %d %v", n, err)
 		}
-		if got := e.get(paying.ID).Status; got != payments.Expired {
+		if got := e.Get(paying.ID).Status; got != payments.Expired {
 			t.Errorf("paying order: %s", got)
 		}
-		if got := e.get(paid.ID).Status; got != payments.Paid {
+		if got := e.Get(paid.ID).Status; got != payments.Paid {
 			t.Errorf("paid order: %s", got)
 		}
-		evs, err := audit.List(e.ctx, e.db, audit.Filter{ObjectType: "payment_order", ObjectID: paying.ID})
+		evs, err := audit.List(e.Ctx, e.DB, audit.Filter{ObjectType: "payment_order", ObjectID: paying.ID})
 		if err != nil || len(evs) == 0 || evs[0].Action != "payment.order_expire" {
 			t.Errorf("audit of the expiry %+v %v", evs, err)
 		}
