@@ -976,6 +976,8 @@ TABLE sessions (
     pending_totp integer NOT NULL DEFAULT 0
     acting_for text
     attempts integer NOT NULL DEFAULT 0
+    idle_limit_seconds integer
+    last_seen_at timestamp with time zone
 );
 
 TABLE signing_keys (

@@ -1015,7 +1015,7 @@ CREATE TABLE sessions (
     account_id    INTEGER NOT NULL REFERENCES accounts (id),
     created_at    TIMESTAMP NOT NULL,
     expires_at    TIMESTAMP NOT NULL
-, pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+, pending_totp INTEGER NOT NULL DEFAULT 0, acting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0, idle_limit_seconds INTEGER CHECK (idle_limit_seconds > 0), last_seen_at TIMESTAMP);
 
 CREATE TABLE signing_keys (
     id           TEXT PRIMARY KEY,
