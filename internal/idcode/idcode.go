@@ -1,5 +1,5 @@
 // Package idcode validates and generates the identifiers of Chinese government: resident ID
-// numbers, unified social credit codes and region codes.
+// numbers, unified social credit codes, region codes and e-licence identifiers (GB/T 36904).
 //
 // Validation is pure: it depends on nothing but its argument, so that the same input is judged the
 // same way in a web form, an import and a test. Every rejection is an errs.Invalid error whose
