@@ -59,7 +59,7 @@ func (id LicenceID) Validate() error {
 		return err
 	}
 	if err := ValidateCreditCode(id.IssuerCode); err != nil {
-		return errs.E(errs.Invalid, "idcode.error.licence_issuer", id.IssuerCode)
+		return errs.E(errs.Invalid, "idcode.error.licence_issuer")
 	}
 	if n := len(id.Serial); n == 0 || n > MaxLicenceSerial || !inLicenceAlphabet(id.Serial) {
 		return errs.E(errs.Invalid, "idcode.error.licence_serial", MaxLicenceSerial)
@@ -76,7 +76,7 @@ func ValidateLicenceTypeCode(s string) error {
 		return errs.E(errs.Invalid, "idcode.error.licence_type_length", n)
 	}
 	if err := ValidateCreditCode(s[:CreditCodeLength]); err != nil || !isDigits(s[CreditCodeLength:]) {
-		return errs.E(errs.Invalid, "idcode.error.licence_type", s)
+		return errs.E(errs.Invalid, "idcode.error.licence_type")
 	}
 	return nil
 }
@@ -99,7 +99,7 @@ func ParseLicenceID(s string) (LicenceID, error) {
 	}
 	want, _ := LicenceIDCheck(id.TypeCode + id.IssuerCode + id.Serial + id.Version)
 	if len(parts[4]) != 1 || parts[4][0] != want {
-		return LicenceID{}, errs.E(errs.Invalid, "idcode.error.licence_check_mismatch", parts[4])
+		return LicenceID{}, errs.E(errs.Invalid, "idcode.error.licence_check_mismatch")
 	}
 	return id, nil
 }
