@@ -11,6 +11,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/search"
@@ -307,6 +308,9 @@ func TestBadItems(t *testing.T) {
 			{func(it *catalog.Item) { it.NameHans = "a\x00b" }, "name_hans"},
 			{func(it *catalog.Item) { it.ServiceObject = "alien" }, "service_object"},
 			{func(it *catalog.Item) { it.ServiceObject, it.LifeEvents = catalog.ObjectEnterprise, []string{"birth"} }, "life_events"},
+			{func(it *catalog.Item) { it.AgentScope = "tax" }, "agent_scope"},
+			{func(it *catalog.Item) { it.AgentScope = "all" }, "agent_scope"},
+			{func(it *catalog.Item) { it.ServiceObject, it.AgentScope = catalog.ObjectPerson, "licences" }, "agent_scope"},
 			{func(it *catalog.Item) { it.Stages = []string{"bankrupt"} }, "stages"},
 			{func(it *catalog.Item) { it.PromisedDays = 30 }, "promised_days"},
 			{func(it *catalog.Item) { it.LegalDays = -1 }, "legal_days"},
@@ -352,6 +356,62 @@ func TestBadItems(t *testing.T) {
 		// Nothing was stored.
 		if list, _ := svc.Manage(as(system), system, ""); len(list) != 0 {
 			t.Errorf("bad items stored: %v", list)
+		}
+	})
+}
+
+// An item's agent scope is one of the service scopes an enterprise authorises its agents for,
+// kept with the item's other elements; an unknown one is refused with a translated message.
+func TestAgentScope(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc := newService(t, db)
+		tests := []struct {
+			object, scope string
+			want          string // the scope stored; "" also when refused
+			field         string // the field of the error, "" when saved
+		}{
+			{catalog.ObjectEnterprise, "licences", "licences", ""},
+			{catalog.ObjectBoth, " taxation ", "taxation", ""},
+			{catalog.ObjectBoth, "", "", ""},
+			{catalog.ObjectPerson, "", "", ""},
+			{catalog.ObjectEnterprise, "all", "", "agent_scope"},
+			{catalog.ObjectEnterprise, "Licences", "", "agent_scope"},
+			{catalog.ObjectEnterprise, "food", "", "agent_scope"},
+			{catalog.ObjectPerson, "social_insurance", "", "agent_scope"},
+		}
+		for _, scope := range catalog.AgentScopes {
+			tests = append(tests, struct{ object, scope, want, field string }{catalog.ObjectEnterprise, scope, scope, ""})
+		}
+		for i, tc := range tests {
+			it := newItem(samr, fmt.Sprintf("%03d", 100+i), "经办范围测试", func(it *catalog.Item) {
+				it.ServiceObject, it.AgentScope = tc.object, tc.scope
+			})
+			_, err := svc.SaveItem(as(samrAdmin), samrAdmin, it)
+			if tc.field != "" {
+				var e *errs.Error
+				if !errs.Is(err, errs.Invalid) || !asError(err, &e) || e.Field != tc.field || !i18n.Has(e.Message) {
+					t.Errorf("%s %q: %v, want invalid %s with a translated message", tc.object, tc.scope, err, tc.field)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s %q: %v", tc.object, tc.scope, err)
+				continue
+			}
+			if _, err := svc.Submit(as(samrAdmin), samrAdmin, catalog.KindItem, it.Code); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Publish(as(officeAdmin), officeAdmin, catalog.KindItem, it.Code); err != nil {
+				t.Fatal(err)
+			}
+			got, err := svc.Item(context.Background(), it.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.AgentScope != tc.want {
+				t.Errorf("%s %q: stored %q, want %q", tc.object, tc.scope, got.AgentScope, tc.want)
+			}
 		}
 	})
 }

@@ -67,6 +67,13 @@ const (
 // Objects lists the service objects.
 var Objects = []string{ObjectPerson, ObjectEnterprise, ObjectBoth}
 
+// AgentScopes lists the service scopes (經辦範圍) an item's matter can fall under: the scopes an
+// enterprise authorises its agents for, in identity's display order, without identity's "all"
+// (which covers every item). Domains do not import each other, so the list is kept here too;
+// internal/app tests that the two agree.
+var AgentScopes = []string{"business_registration", "licences", "taxation", "social_insurance", "construction",
+	"environment", "data_access"}
+
 // Handling forms: where an application can be made.
 const (
 	FormWindow = "window"
@@ -196,6 +203,11 @@ type Item struct {
 	Keywords []string `json:"keywords,omitempty"`
 
 	ServiceObject string `json:"service_object"`
+	// AgentScope is the service scope (one of AgentScopes) the item's matter falls under: an
+	// enterprise's agent applies for the item only if authorised for it (or for all services).
+	// Items only persons apply for leave it empty; so may others, which then only the
+	// enterprise's legal representative and agents for all services apply for.
+	AgentScope string `json:"agent_scope,omitempty"`
 	// Time limits in working days: the legal one and the one the organisation promises.
 	LegalDays    int  `json:"legal_days"`
 	PromisedDays int  `json:"promised_days"`

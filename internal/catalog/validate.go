@@ -264,6 +264,13 @@ func (s *Service) checkItem(ctx context.Context, it *Item) error {
 	if it.LifeEvents, it.Stages, err = objectEvents(it.ServiceObject, it.LifeEvents, it.Stages); err != nil {
 		return err
 	}
+	it.AgentScope = strings.TrimSpace(it.AgentScope)
+	switch {
+	case it.AgentScope != "" && !slices.Contains(AgentScopes, it.AgentScope):
+		return errs.Field("agent_scope", "catalog.error.agent_scope")
+	case it.AgentScope != "" && it.ServiceObject == ObjectPerson:
+		return errs.Field("agent_scope", "catalog.error.agent_scope_person")
+	}
 	switch {
 	case it.LegalDays < 0 || it.LegalDays > maxDays:
 		return errs.Field("legal_days", "catalog.error.days", maxDays)
