@@ -3,7 +3,6 @@ package sign_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -22,9 +21,9 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/sign"
+	"github.com/yiwang-platform/yiwang/internal/sign/signtest"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
-	"github.com/yiwang-platform/yiwang/internal/tsa"
 )
 
 const samr = "fj-market-regulation"
@@ -44,80 +43,29 @@ func as(p principal.Principal) context.Context { return principal.With(context.B
 
 // platform is the trust services assembled as the app assembles them.
 type platform struct {
-	db     *store.DB
-	keys   *keys.Service
-	pki    *pki.Service
-	tsa    *tsa.Authority
-	ledger *ledger.Log
-	seals  *seal.Registry
-	sign   *sign.Service
+	db *store.DB
+	*signtest.Services
 }
 
 func newPlatform(t testing.TB, db *store.DB) *platform {
 	t.Helper()
-	ctx := as(principal.SystemPrincipal)
-	if _, err := org.Seed(ctx, db, org.Directory()); err != nil {
+	if _, err := org.Seed(as(principal.SystemPrincipal), db, org.Directory()); err != nil {
 		t.Fatal(err)
 	}
-	p := &platform{db: db}
-	var err error
-	if p.keys, err = keys.New(db, keys.NewMasterKey(), keys.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	ns, err := p.keys.NoteSigner(ctx, org.DigitalOffice, "ledger", "yiwang.test/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.ledger, err = ledger.New(db, ledger.Config{Origin: "yiwang.test/ledger", Signer: ns}); err != nil {
-		t.Fatal(err)
-	}
-	p.pki = pki.New(db, p.keys, pki.Config{BaseURL: "https://yiwang.example.gov.cn"})
-	for _, f := range pki.Families {
-		if _, err := p.pki.EnsureRoot(ctx, f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sg, err := p.keys.EnsureSigner(ctx, org.DigitalOffice, "tsa", keys.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := p.pki.Issue(ctx, principal.SystemPrincipal, pki.IssueRequest{Org: org.DigitalOffice, Kind: pki.KindTSA,
-		KeyID: sg.Key().ID, CommonName: "福建省政务服务时间戳服务"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := p.pki.Chain(ctx, cert.Serial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var xs []*x509.Certificate
-	for _, c := range chain {
-		xc, err := c.X509()
-		if err != nil {
-			t.Fatal(err)
-		}
-		xs = append(xs, xc)
-	}
-	if p.tsa, err = tsa.New(db, tsa.Config{Signer: sg, Certificate: xs[0], Chain: xs[1:], Clock: clock.Real{}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.tsa.Close() })
-	p.seals = seal.New(db, p.keys, p.pki, seal.Config{})
-	p.sign = sign.NewService(db, p.keys, p.pki, p.seals, p.tsa, p.ledger)
-	return p
+	return &platform{db: db, Services: signtest.New(t, db)}
 }
 
 // activeSeal requests and approves a seal of the market regulator.
 func (p *platform) activeSeal(t testing.TB, alg keys.Algorithm) seal.Seal {
 	t.Helper()
 	now := p.db.Clock().Now()
-	s, err := p.seals.RequestSeal(as(sealAdmin), sealAdmin, seal.Request{Org: samr, Kind: seal.Special,
+	s, err := p.Seals.RequestSeal(as(sealAdmin), sealAdmin, seal.Request{Org: samr, Kind: seal.Special,
 		Name: "福建省市场监督管理局行政审批专用章", Caption: "行政审批专用章", Algorithm: alg,
 		ValidFrom: now.Add(-time.Hour), ValidTo: now.AddDate(3, 0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, err = p.seals.Approve(as(sealApprover), sealApprover, s.ID); err != nil {
+	if s, err = p.Seals.Approve(as(sealApprover), sealApprover, s.ID); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -151,7 +99,7 @@ func TestSignWithSealAndVerify(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				res, err := p.sign.Sign(as(sealUser), sealUser, sign.Request{SealID: tt.seal.ID, Format: tt.format,
+				res, err := p.Sign.Sign(as(sealUser), sealUser, sign.Request{SealID: tt.seal.ID, Format: tt.format,
 					Document: tt.doc, DocumentName: "决定书.txt", Reason: "行政许可决定"})
 				if err != nil {
 					t.Fatal(err)
@@ -163,7 +111,7 @@ func TestSignWithSealAndVerify(t *testing.T) {
 				if tt.format == sign.FormatPDF {
 					doc, sig = res.Signature, nil
 				}
-				v, err := p.sign.Verify(context.Background(), doc, sig)
+				v, err := p.Sign.Verify(context.Background(), doc, sig)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -175,7 +123,7 @@ func TestSignWithSealAndVerify(t *testing.T) {
 					t.Fatalf("ledger index %v, want %v", v.LedgerIndex, *res.LedgerIndex)
 				}
 				// The ledger holds the document's digest against the seal's code.
-				e, err := p.ledger.Entry(context.Background(), *res.LedgerIndex)
+				e, err := p.Ledger.Entry(context.Background(), *res.LedgerIndex)
 				if err != nil || e.Type != ledger.TypeSignature || e.Digest != "sha256:"+res.DocumentSHA256 || e.Subject != tt.seal.Code {
 					t.Fatalf("ledger entry %+v %v", e, err)
 				}
@@ -186,7 +134,7 @@ func TestSignWithSealAndVerify(t *testing.T) {
 				} else {
 					changed = append(changed, '!')
 				}
-				v, err = p.sign.Verify(context.Background(), changed, sig)
+				v, err = p.Sign.Verify(context.Background(), changed, sig)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -196,11 +144,11 @@ func TestSignWithSealAndVerify(t *testing.T) {
 			})
 		}
 		// The register lists the seal's signatures to its organisation.
-		recs, err := p.sign.Records(as(sealAdmin), sealAdmin, sm2Seal.ID, 0)
+		recs, err := p.Sign.Records(as(sealAdmin), sealAdmin, sm2Seal.ID, 0)
 		if err != nil || len(recs) != 2 || recs[0].Signer != sealUser.Actor() {
 			t.Fatalf("records %+v %v", recs, err)
 		}
-		if _, err := p.sign.Records(as(otherSealer), otherSealer, sm2Seal.ID, 0); errs.KindOf(err) != errs.NotFound {
+		if _, err := p.Sign.Records(as(otherSealer), otherSealer, sm2Seal.ID, 0); errs.KindOf(err) != errs.NotFound {
 			t.Fatalf("other organisation's records: %v", err)
 		}
 	})
@@ -230,15 +178,15 @@ func TestSignRefusals(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				if _, err := p.sign.Sign(as(tt.p), tt.p, tt.req); errs.KindOf(err) != tt.kind {
+				if _, err := p.Sign.Sign(as(tt.p), tt.p, tt.req); errs.KindOf(err) != tt.kind {
 					t.Fatalf("got %v, want %s", err, tt.kind)
 				}
 			})
 		}
-		if _, err := p.sign.Verify(context.Background(), doc, []byte("not a signature")); errs.KindOf(err) != errs.Invalid {
+		if _, err := p.Sign.Verify(context.Background(), doc, []byte("not a signature")); errs.KindOf(err) != errs.Invalid {
 			t.Fatalf("garbage signature: %v", err)
 		}
-		if _, err := p.sign.Verify(context.Background(), doc, nil); errs.KindOf(err) != errs.Invalid {
+		if _, err := p.Sign.Verify(context.Background(), doc, nil); errs.KindOf(err) != errs.Invalid {
 			t.Fatalf("no signature: %v", err)
 		}
 	})
@@ -251,18 +199,18 @@ func TestRevocationAfterSigning(t *testing.T) {
 		p := newPlatform(t, db)
 		s := p.activeSeal(t, keys.SM2)
 		doc := []byte("决定书")
-		res, err := p.sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatSES, Document: doc})
+		res, err := p.Sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatSES, Document: doc})
 		if err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1100 * time.Millisecond) // revocation times are whole seconds after the time-stamp
-		if err := p.seals.RequestRevocation(as(sealAdmin), sealAdmin, s.ID, "superseded", ""); err != nil {
+		if err := p.Seals.RequestRevocation(as(sealAdmin), sealAdmin, s.ID, "superseded", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.seals.DecideRevocation(as(sealApprover), sealApprover, s.ID, true); err != nil {
+		if err := p.Seals.DecideRevocation(as(sealApprover), sealApprover, s.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		v, err := p.sign.Verify(context.Background(), doc, res.Signature)
+		v, err := p.Sign.Verify(context.Background(), doc, res.Signature)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +218,7 @@ func TestRevocationAfterSigning(t *testing.T) {
 			v.Seal == nil || v.Seal.Status != seal.Revoked {
 			t.Fatalf("after revocation: %+v %v", v.Report, problemCodes(v))
 		}
-		if _, err := p.sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatSES, Document: doc}); errs.KindOf(err) != errs.Conflict {
+		if _, err := p.Sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatSES, Document: doc}); errs.KindOf(err) != errs.Conflict {
 			t.Fatalf("signing with a revoked seal: %v", err)
 		}
 	})
@@ -292,11 +240,11 @@ func TestOutsideVerifiersAcceptServiceSignatures(t *testing.T) {
 	s := p.activeSeal(t, keys.ECDSAP256)
 	dir := t.TempDir()
 	doc := []byte("行政许可决定书 0421\n")
-	res, err := p.sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatCMS, Document: doc})
+	res, err := p.Sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatCMS, Document: doc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots, err := p.pki.Roots(context.Background())
+	roots, err := p.PKI.Roots(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +266,7 @@ func TestOutsideVerifiersAcceptServiceSignatures(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "Verification successful") {
 		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
 	}
-	pdfRes, err := p.sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatPDF, Document: onePagePDF("Decision 0421")})
+	pdfRes, err := p.Sign.Sign(as(sealUser), sealUser, sign.Request{SealID: s.ID, Format: sign.FormatPDF, Document: onePagePDF("Decision 0421")})
 	if err != nil {
 		t.Fatal(err)
 	}
