@@ -586,7 +586,7 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	if err != nil {
 		return nil, err
 	}
-	r.Number, r.QueryHash = &number, queryHash(number, f.code)
+	r.Number, r.QueryHash = &number, queryHash(s.cfg.CodeKey, number, f.code)
 	r.Status, r.SubmittedAt, r.UpdatedAt = StatusSubmitted, &now, now
 	var es []timelineEntry
 	if f.existing {
@@ -696,7 +696,7 @@ func (s *Service) fanOut(ctx context.Context, tx *store.Tx, f *filing, parentMat
 		if err != nil {
 			return err
 		}
-		c.Number, c.QueryHash = &number, queryHash(number, f.code)
+		c.Number, c.QueryHash = &number, queryHash(s.cfg.CodeKey, number, f.code)
 		if err := s.insert(ctx, tx, c); err != nil {
 			return err
 		}

@@ -519,7 +519,8 @@ func newEnv(t testing.TB, db *store.DB, fc *clock.Fake, o envOptions) *env {
 	e.zjtApprover = off("zjt.approver", zjt, principal.RoleApprover)
 	e.fuzhouWindow = off("fz.window", fuzhou, principal.RoleWindowOfficer)
 	e.xiamenWindow = off("xm.window", xiamen, principal.RoleWindowOfficer)
-	cfg := cases.Config{Catalog: e.cat, People: people{e.ids}, Calendar: e.cal, Notifier: e.notify, Fees: fees{e.pay}}
+	cfg := cases.Config{Catalog: e.cat, People: people{e.ids}, Calendar: e.cal, Notifier: e.notify, Fees: fees{e.pay},
+		CodeKey: codeKey}
 	if o.trust {
 		e.trust = newTrust(t, db)
 		for _, oc := range []struct{ org, name string }{{scj, "福建省市场监督管理局行政审批专用章"},

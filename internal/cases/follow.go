@@ -251,11 +251,11 @@ func (s *Service) Lookup(ctx context.Context, number, code string) (ps PublicSta
 		}
 	}
 	if len(rows) == 0 {
-		queryMatches("", code, strings.Repeat("0", 64)) // the same work as a real comparison
+		queryMatches(s.cfg.CodeKey, "", code, queryHashPrefix+strings.Repeat("0", 64)) // the same work as a real comparison
 		return ps, errs.E(errs.NotFound, "cases.error.lookup")
 	}
 	r := &rows[0]
-	if !queryMatches(number, code, r.QueryHash) {
+	if !queryMatches(s.cfg.CodeKey, number, code, r.QueryHash) {
 		return ps, errs.E(errs.NotFound, "cases.error.lookup")
 	}
 	c := s.clockOf(r, s.db.Clock().Now())
@@ -291,7 +291,7 @@ func (s *Service) ResetQueryCode(ctx context.Context, p principal.Principal, id 
 			if x.Number == nil {
 				continue
 			}
-			if _, err := tx.Exec(ctx, `UPDATE cases SET query_hash = ? WHERE id = ?`, queryHash(*x.Number, code), x.ID); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE cases SET query_hash = ? WHERE id = ?`, queryHash(s.cfg.CodeKey, *x.Number, code), x.ID); err != nil {
 				return err
 			}
 		}

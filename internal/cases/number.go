@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -93,16 +94,39 @@ func normaliseQueryCode(code string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\u3000", "").Replace(strings.TrimSpace(code)))
 }
 
-// queryHash is what is stored of a case's query code: bound to its number, so that the same code
-// on another case hashes differently.
-func queryHash(number, code string) string {
+// Stored query hashes. A query code has only about 40 bits, so its plain hash could be brute-forced
+// from a copy of the database: what is stored is queryHashPrefix and the hex HMAC-SHA-256 of the
+// code, bound to its case's number, under the node's code key (Config.CodeKey). Rows written
+// before the key hold the plain SHA-256 (64 hex digits, no prefix) and still match until the code
+// is reset.
+const (
+	queryHashPrefix = "h2:"
+	// MinCodeKey is the least length of Config.CodeKey in bytes.
+	MinCodeKey = 32
+)
+
+// queryHash is what is stored of a case's query code under key.
+func queryHash(key []byte, number, code string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("yiwang.case.query/v2\x00" + number + "\x00" + normaliseQueryCode(code)))
+	return queryHashPrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// plainQueryHash is what was stored before query codes were keyed.
+func plainQueryHash(number, code string) string {
 	sum := sha256.Sum256([]byte("yiwang.case.query/v1\x00" + number + "\x00" + normaliseQueryCode(code)))
 	return hex.EncodeToString(sum[:])
 }
 
-// queryMatches compares a typed code with the stored hash in constant time.
-func queryMatches(number, code, stored string) bool {
-	got := queryHash(number, code)
+// queryMatches compares a typed code with the stored hash in constant time, in the stored
+// value's form.
+func queryMatches(key []byte, number, code, stored string) bool {
+	var got string
+	if strings.HasPrefix(stored, queryHashPrefix) {
+		got = queryHash(key, number, code)
+	} else {
+		got = plainQueryHash(number, code)
+	}
 	return subtle.ConstantTimeCompare([]byte(got), []byte(stored)) == 1 && stored != ""
 }
 

@@ -107,10 +107,31 @@ func TestQueryCodes(t *testing.T) {
 		}
 		seen[c] = true
 	}
-	h := queryHash("350100-20261009-000042", "AB3D EF7H")
-	if !queryMatches("350100-20261009-000042", "ab3d-ef7h", h) || queryMatches("350100-20261009-000043", "AB3DEF7H", h) ||
-		queryMatches("350100-20261009-000042", "AB3DEF7J", h) || queryMatches("x", "", "") {
-		t.Error("query hash comparison")
+	const number = "350100-20261009-000042"
+	key, other := []byte(strings.Repeat("k", MinCodeKey)), []byte(strings.Repeat("o", MinCodeKey))
+	keyed, plain := queryHash(key, number, "AB3D EF7H"), plainQueryHash(number, "AB3DEF7H")
+	if !strings.HasPrefix(keyed, queryHashPrefix) || strings.TrimPrefix(keyed, queryHashPrefix) == plain {
+		t.Errorf("queryHash = %s, want the keyed form", keyed)
+	}
+	for _, tc := range []struct {
+		name                string
+		key                 []byte
+		number, code, store string
+		want                bool
+	}{
+		{"keyed, typed loosely", key, number, "ab3d-ef7h", keyed, true},
+		{"keyed, another case", key, "350100-20261009-000043", "AB3DEF7H", keyed, false},
+		{"keyed, another code", key, number, "AB3DEF7J", keyed, false},
+		{"keyed, another key", other, number, "AB3DEF7H", keyed, false},
+		{"plain (before keys)", key, number, "ab3d ef7h", plain, true},
+		{"plain, another code", key, number, "AB3DEF7J", plain, false},
+		{"keyed form of the plain hash", key, number, "AB3DEF7H", queryHashPrefix + plain, false},
+		{"nothing stored", key, "x", "", "", false},
+		{"prefix only", key, "x", "", queryHashPrefix, false},
+	} {
+		if got := queryMatches(tc.key, tc.number, tc.code, tc.store); got != tc.want {
+			t.Errorf("%s: queryMatches = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 	if got := regionOf("350102", "350000"); got != "350102" {
 		t.Errorf("regionOf = %s", got)

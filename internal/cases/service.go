@@ -2,6 +2,8 @@ package cases
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/yiwang-platform/yiwang/internal/ledger"
@@ -35,6 +37,9 @@ type Config struct {
 	// region code (the province, 350000 by default), used in the numbers of bundles' parents.
 	Node   string
 	Region string
+	// CodeKey keys the stored hashes of query codes (required, at least MinCodeKey bytes): the
+	// node secret keys.SecretCaseQueryCodes, the same on every node.
+	CodeKey []byte
 }
 
 // Service handles cases. It is safe for concurrent use.
@@ -61,7 +66,11 @@ func New(db *store.DB, cfg Config) (*Service, error) {
 		return nil, errors.New("cases.New: no people directory")
 	case cfg.Calendar == nil:
 		return nil, errors.New("cases.New: no calendar")
+	case len(cfg.CodeKey) < MinCodeKey:
+		return nil, fmt.Errorf("cases.New: the query-code key (CodeKey) must be at least %d bytes, "+
+			"e.g. the key service's Secret(keys.SecretCaseQueryCodes); got %d", MinCodeKey, len(cfg.CodeKey))
 	}
+	cfg.CodeKey = slices.Clone(cfg.CodeKey)
 	if cfg.Scanner == nil {
 		cfg.Scanner = ExecutableFilter{}
 	}
