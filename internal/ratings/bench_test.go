@@ -22,7 +22,7 @@ func benchService(b *testing.B, d store.Dialect) *ratings.Service {
 		b.Fatal(err)
 	}
 	cal, _ := calendar.New(nil)
-	svc, err := ratings.New(db, ratings.Config{Calendar: cal})
+	svc, err := ratings.New(db, ratings.Config{Calendar: cal, CodeKey: codeKey})
 	if err != nil {
 		b.Fatal(err)
 	}

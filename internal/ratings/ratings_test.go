@@ -136,7 +136,7 @@ func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			t.Fatal(err)
 		}
 		f := &fixture{db: db, clock: c, notes: &notes{}, cases: testCases()}
-		f.svc, err = ratings.New(db, ratings.Config{Cases: f.cases, Calendar: cal, Notifier: f.notes,
+		f.svc, err = ratings.New(db, ratings.Config{Cases: f.cases, Calendar: cal, Notifier: f.notes, CodeKey: codeKey,
 			Administrators: func(ctx context.Context, orgCode string) ([]int64, error) {
 				switch orgCode {
 				case market:
@@ -203,7 +203,7 @@ func TestNewRefusesDeadlinesOutsideTheRule(t *testing.T) {
 		days int
 		ok   bool
 	}{{0, true}, {4, false}, {5, true}, {15, true}, {16, false}, {-1, false}} {
-		svc, err := ratings.New(db, ratings.Config{Calendar: cal, DeadlineDays: tc.days})
+		svc, err := ratings.New(db, ratings.Config{Calendar: cal, DeadlineDays: tc.days, CodeKey: codeKey})
 		if tc.ok != (err == nil) {
 			t.Errorf("DeadlineDays %d: %v", tc.days, err)
 		}
@@ -211,7 +211,7 @@ func TestNewRefusesDeadlinesOutsideTheRule(t *testing.T) {
 			t.Errorf("default deadline %d", svc.DeadlineDays())
 		}
 	}
-	if _, err := ratings.New(db, ratings.Config{}); errs.KindOf(err) != errs.Invalid {
+	if _, err := ratings.New(db, ratings.Config{CodeKey: codeKey}); errs.KindOf(err) != errs.Invalid {
 		t.Errorf("without a calendar: %v", err)
 	}
 }

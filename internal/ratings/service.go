@@ -14,6 +14,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -78,7 +80,13 @@ type Config struct {
 	Notifier Notifier
 	// Administrators returns the accounts of an organisation's administrators; nil tells nobody.
 	Administrators func(ctx context.Context, orgCode string) ([]int64, error)
+	// CodeKey keys the stored hashes of visit codes (required, at least MinCodeKey bytes): the
+	// node secret keys.SecretRatingVisitCodes, the same on every node.
+	CodeKey []byte
 }
+
+// MinCodeKey is the least length of Config.CodeKey in bytes.
+const MinCodeKey = 32
 
 // Service is the rating system.
 type Service struct {
@@ -86,8 +94,8 @@ type Service struct {
 	cfg Config
 }
 
-// New returns the service. It returns errs.Invalid if the deadline is outside 5–15 working days
-// or no calendar is given.
+// New returns the service. It returns errs.Invalid if the deadline is outside 5–15 working days,
+// no calendar is given or the code key is missing or short.
 func New(db *store.DB, cfg Config) (*Service, error) {
 	if cfg.DeadlineDays == 0 {
 		cfg.DeadlineDays = DefaultDeadlineDays
@@ -98,6 +106,11 @@ func New(db *store.DB, cfg Config) (*Service, error) {
 	if cfg.Calendar == nil {
 		return nil, errs.E(errs.Invalid, "ratings.error.no_calendar")
 	}
+	if len(cfg.CodeKey) < MinCodeKey {
+		return nil, errs.Wrapf(errs.Invalid, fmt.Errorf("ratings.New: the visit-code key (CodeKey) has %d bytes, want at least %d, "+
+			"e.g. the key service's Secret(keys.SecretRatingVisitCodes)", len(cfg.CodeKey), MinCodeKey), "ratings.error.code_key", MinCodeKey)
+	}
+	cfg.CodeKey = slices.Clone(cfg.CodeKey)
 	if cfg.VisitTTL <= 0 {
 		cfg.VisitTTL = DefaultVisitTTL
 	}

@@ -2,6 +2,7 @@ package ratings
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,7 +17,7 @@ import (
 )
 
 // Visit is a visit to a window that its officer opened for rating. Its code is shown once, when
-// the visit is opened; only its SHA-256 is kept.
+// the visit is opened; only its keyed hash is kept (codeHash).
 type Visit struct {
 	ID        string     `db:"id" json:"id"`
 	Org       string     `db:"org_code" json:"org"`
@@ -77,7 +78,7 @@ func (s *Service) OpenVisit(ctx context.Context, p principal.Principal, nv NewVi
 		v.ExpiresAt = tx.Now.Add(s.cfg.VisitTTL)
 		if _, err := tx.Exec(ctx, `INSERT INTO rating_visits (id, code_sha256, org_code, item_code, resident_account, opened_by,
 			opened_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, codeHash(code), v.Org, v.ItemCode, v.Resident, v.OpenedBy, v.OpenedAt, v.ExpiresAt); err != nil {
+			v.ID, s.codeHash(code), v.Org, v.ItemCode, v.Resident, v.OpenedBy, v.OpenedAt, v.ExpiresAt); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "rating.visit_open", ObjectType: "rating_visit", ObjectID: v.ID, After: v,
@@ -142,7 +143,21 @@ func FormatCode(code string) string {
 	return code[:4] + "-" + code[4:]
 }
 
-func codeHash(code string) string {
+// Stored visit codes (rating_visits.code_sha256). A code has only about 40 bits, so its plain
+// hash could be brute-forced from a copy of the database: what is stored is codeHashPrefix and
+// the hex HMAC-SHA-256 of the code under the node's code key (Config.CodeKey). Visits opened
+// before the key hold the plain SHA-256 (64 hex digits, no prefix) and are still found.
+const codeHashPrefix = "h2:"
+
+// codeHash is what is stored of a normalised visit code.
+func (s *Service) codeHash(code string) string {
+	m := hmac.New(sha256.New, s.cfg.CodeKey)
+	m.Write([]byte("yiwang-rating-visit/v2:" + code))
+	return codeHashPrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// plainCodeHash is what was stored of a visit code before codes were keyed.
+func plainCodeHash(code string) string {
 	sum := sha256.Sum256([]byte("yiwang-rating-visit:" + code))
 	return hex.EncodeToString(sum[:])
 }
@@ -160,10 +175,17 @@ func (s *Service) visitByCode(ctx context.Context, tx *store.Tx, p principal.Pri
 		return Visit{}, errs.E(errs.NotFound, "ratings.error.visit_not_found")
 	}
 	var v Visit
-	if err := s.q(tx).Get(ctx, &v, `SELECT `+visitColumns+` FROM rating_visits WHERE code_sha256 = ?`, codeHash(norm)); err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return Visit{}, errs.E(errs.NotFound, "ratings.error.visit_not_found")
+	var err error
+	// The keyed form first; then the plain one, which only visits opened before keys have.
+	for _, h := range []string{s.codeHash(norm), plainCodeHash(norm)} {
+		if err = s.q(tx).Get(ctx, &v, `SELECT `+visitColumns+` FROM rating_visits WHERE code_sha256 = ?`, h); !errs.Is(err, errs.NotFound) {
+			break
 		}
+	}
+	switch {
+	case errs.Is(err, errs.NotFound):
+		return Visit{}, errs.E(errs.NotFound, "ratings.error.visit_not_found")
+	case err != nil:
 		return Visit{}, err
 	}
 	if v.Resident != nil && isPerson(p) && p.AccountID != *v.Resident {
