@@ -119,6 +119,8 @@ func (s *Service) intake(ctx context.Context, p principal.Principal, a Applicati
 		case it.ServiceObject == ServiceObjectPerson && in.kind != ApplicantPerson,
 			it.ServiceObject == ServiceObjectEnterprise && in.kind != ApplicantEnterprise:
 			return nil, errs.Field("item", "cases.error.service_object", it.NameHans)
+		case in.kind == ApplicantEnterprise && !inScope(p, in.actingFor, it):
+			return nil, errs.E(errs.Forbidden, "cases.error.agent_scope", it.NameHans)
 		case in.channel != ChannelWindow && it.OnlineDepth > 0 && it.OnlineDepth < minOnlineDepth:
 			return nil, errs.Field("item", "cases.error.not_online", it.NameHans)
 		case in.channel == ChannelWindow && !collectable(it, in.receivingOrg, region):

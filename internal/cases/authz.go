@@ -55,25 +55,77 @@ func (r *row) mayHandle(p principal.Principal, roles ...string) error {
 	return errs.E(errs.Forbidden, "cases.error.not_your_step")
 }
 
-// mayApply returns nil if p is the applicant; errs.NotFound or errs.Forbidden as mayHandle.
+// scopeAll is the service scope that covers every item (identity.ScopeAll): the one an
+// enterprise's legal representative acts with.
+const scopeAll = "all"
+
+// inScope reports whether p, an agent acting for enterprise actingFor, was authorised for the
+// service scope of it (or for all services). An item without a scope needs all services.
+func inScope(p principal.Principal, actingFor string, it ItemSpec) bool {
+	scope := it.AgentScope
+	if scope == "" {
+		scope = scopeAll
+	}
+	return p.ActsFor(actingFor, scope)
+}
+
+// agentScopeError returns nil unless p is an agent whose authorisation for enterprise actingFor
+// misses the scope of one of items: then errs.Forbidden naming that item. Anyone else passes
+// (the other rules decide about them).
+func agentScopeError(p principal.Principal, actingFor string, items []ItemSpec) error {
+	if p.Kind != principal.Agent {
+		return nil
+	}
+	for _, it := range items {
+		if !inScope(p, actingFor, it) {
+			return errs.E(errs.Forbidden, "cases.error.agent_scope", it.NameHans)
+		}
+	}
+	return nil
+}
+
+// agentScope returns nil unless p is an agent not authorised for the scope of every item of the
+// case (a bundle's parent has its items; a bundle's case, its own item): errs.Forbidden then.
+// Seeing the case needs no scope: only acting on it does.
+func (r *row) agentScope(p principal.Principal) error {
+	if p.Kind != principal.Agent {
+		return nil
+	}
+	if r.isParent() {
+		b, err := r.bundle()
+		if err != nil {
+			return err
+		}
+		return agentScopeError(p, r.ActingFor, b.Items)
+	}
+	it, err := r.item()
+	if err != nil {
+		return err
+	}
+	return agentScopeError(p, r.ActingFor, []ItemSpec{it})
+}
+
+// mayApply returns nil if p is the applicant (an agent authorised for the case's scope);
+// errs.NotFound or errs.Forbidden as mayHandle.
 func (r *row) mayApply(p principal.Principal) error {
 	if !r.visible(p) {
 		return errNotFound()
 	}
 	if r.applicant(p) {
-		return nil
+		return r.agentScope(p)
 	}
 	return errs.E(errs.Forbidden, "cases.error.not_your_step")
 }
 
-// mayActForApplicant returns nil if p is the applicant, or a window officer of the window that
-// collected the case (who may supply materials and resubmit for the person at the counter).
+// mayActForApplicant returns nil if p is the applicant (an agent authorised for the case's
+// scope), or a window officer of the window that collected the case (who may supply materials
+// and resubmit for the person at the counter).
 func (r *row) mayActForApplicant(p principal.Principal) error {
 	if !r.visible(p) {
 		return errNotFound()
 	}
 	if r.applicant(p) {
-		return nil
+		return r.agentScope(p)
 	}
 	if r.Channel == ChannelWindow && r.receives(p) && p.HasRole(principal.RoleWindowOfficer) {
 		return nil

@@ -37,7 +37,7 @@ func TestAuthorisationTable(t *testing.T) {
 	eachEnv(t, envOptions{trust: true}, func(t *testing.T, e *env) {
 		principals := map[string]principal.Principal{
 			"zhang (resident)": e.zhang, "li (other resident)": e.li, "rongcheng agent": e.agentRongcheng,
-			"rongcheng owner acting": e.ownerRongcheng, "other enterprise agent": e.agentOther,
+			"rongcheng owner acting": e.ownerRongcheng, "rongcheng taxation agent": e.agentTaxation, "other enterprise agent": e.agentOther,
 			"scj window": e.scjWindow, "scj reviewer": e.scjReviewer, "scj approver": e.scjApprover, "scj admin": e.scjAdmin,
 			"health window": e.healthWindow, "health reviewer": e.healthReviewer, "health approver": e.healthApprover,
 			"zrzy window": e.zrzyWindow, "fuzhou window": e.fuzhouWindow, "xiamen window": e.xiamenWindow,
@@ -99,14 +99,17 @@ func TestAuthorisationTable(t *testing.T) {
 			"reset": {"reset", submitted, func(p principal.Principal, id string) error { return err1(e.svc.ResetQueryCode(as(p), p, id)) }},
 			"file":  {"file", supplement, nil},
 		}
-		visibleA := []string{"rongcheng agent", "rongcheng owner acting", "scj window", "scj reviewer", "scj approver", "scj admin"}
+		// The taxation agent sees the enterprise's food licence case but may not act on it.
+		visibleA := []string{"rongcheng agent", "rongcheng owner acting", "rongcheng taxation agent", "scj window", "scj reviewer",
+			"scj approver", "scj admin"}
 		visibleB := []string{"zhang (resident)", "health window", "health reviewer", "health approver", "fuzhou window"}
 		tests := []struct {
 			caseKind string
 			action   string
 			allowed  []string // ok; the rest of the visible ones are forbidden, everyone else not_found
 		}{
-			{"A", "get", visibleA}, {"A", "timeline", visibleA}, {"A", "message", visibleA},
+			{"A", "get", visibleA}, {"A", "timeline", visibleA},
+			{"A", "message", []string{"rongcheng agent", "rongcheng owner acting", "scj window", "scj reviewer", "scj approver", "scj admin"}},
 			{"A", "accept", []string{"scj window"}}, {"A", "reject", []string{"scj window"}}, {"A", "request", []string{"scj window"}},
 			{"A", "review", []string{"scj reviewer"}}, {"A", "procedure", []string{"scj reviewer", "scj approver"}},
 			{"A", "decide", []string{"scj approver"}}, {"A", "deliver", []string{"scj window"}}, {"A", "pickup", []string{"scj window"}},

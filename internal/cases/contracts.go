@@ -74,6 +74,10 @@ type ItemSpec struct {
 	FormSchema                 []byte    // JSON Schema (internal/formschema subset)
 	CrossRegion                string    // CrossRegionNone, CrossRegionProvince or CrossRegionCountry
 	OnlineDepth                int       // 1..4
+	// AgentScope is the service scope (經辦範圍) the item's matter falls under, e.g. "licences": an
+	// agent acts for an enterprise on it only if authorised for that scope or for all services.
+	// Empty: only agents for all services (and the legal representative, who has them) may.
+	AgentScope string
 }
 
 // BundleSpec is a published bundle (一件事).

@@ -44,7 +44,10 @@
 // # Who may do what
 //
 // Residents see and change only their own cases; an enterprise's cases (applied for by an agent
-// acting for it) are visible to the agents acting for it. Officials see the cases of their
+// acting for it) are visible to the agents acting for it, but an agent applies, and acts on a
+// case, only for items whose service scope (ItemSpec.AgentScope; every item of a bundle) the
+// enterprise authorised it for, or with an authorisation for all services (as its legal
+// representative acts). Officials see the cases of their
 // organisation — as the handling organisation, or as the receiving one (收受分離) — and act
 // only in their roles: window officers accept, ask for materials, refuse, collect
 // applications at the window and deliver; reviewers review (and may ask for materials);

@@ -193,7 +193,7 @@ func (s *Service) Timeline(ctx context.Context, p principal.Principal, id string
 
 // PostMessage adds a message to a case's timeline: from the applicant to the officials, or from
 // an official of the handling or receiving organisation to the applicant, who is told. Not on a
-// draft.
+// draft. An agent writes only within its service scope (errs.Forbidden otherwise).
 func (s *Service) PostMessage(ctx context.Context, p principal.Principal, id, body string) (e Event, err error) {
 	defer errs.Wrap(&err, "cases.PostMessage(%s)", id)
 	if body, err = cleanText("body", body, true); err != nil {
@@ -212,6 +212,10 @@ func (s *Service) PostMessage(ctx context.Context, p principal.Principal, id, bo
 	fromApplicant := r.applicant(p)
 	var officials []int64
 	if fromApplicant {
+		// Writing to the handling organisation is acting on the case: an agent needs its scope.
+		if err := r.agentScope(p); err != nil {
+			return e, err
+		}
 		if officials, err = s.officials(ctx, r.HandlingOrg, principal.RoleWindowOfficer, principal.RoleReviewer); err != nil {
 			return e, err
 		}

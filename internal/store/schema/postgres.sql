@@ -467,6 +467,127 @@ TABLE ledger_witness_state (
     updated_at timestamp with time zone NOT NULL
 );
 
+TABLE licence_copies (
+    id text NOT NULL
+    licence_id text NOT NULL
+    account_id bigint NOT NULL
+    reason text NOT NULL
+    use_for text NOT NULL
+    expires_at timestamp with time zone NOT NULL
+    credential text NOT NULL
+    pdf_sha256 text
+    created_at timestamp with time zone NOT NULL
+    revoked_at timestamp with time zone
+);
+
+TABLE licence_grants (
+    id text NOT NULL
+    licence_id text NOT NULL
+    account_id bigint NOT NULL
+    grantee_node text NOT NULL DEFAULT ''::text
+    grantee_org text NOT NULL
+    purpose text NOT NULL
+    valid_from timestamp with time zone NOT NULL
+    valid_until timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL
+    revoked_at timestamp with time zone
+);
+
+TABLE licence_history (
+    id bigint NOT NULL
+    licence_id text NOT NULL
+    at timestamp with time zone NOT NULL
+    kind text NOT NULL
+    actor text NOT NULL
+    reason text NOT NULL DEFAULT ''::text
+    ledger_index bigint
+);
+
+TABLE licence_presentations (
+    id text NOT NULL
+    licence_id text NOT NULL
+    account_id bigint NOT NULL
+    fields text NOT NULL DEFAULT ''::text
+    purpose text NOT NULL
+    audience text NOT NULL DEFAULT ''::text
+    created_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL
+);
+
+TABLE licence_serials (
+    issuer_code text NOT NULL
+    type_code text NOT NULL
+    last bigint NOT NULL
+);
+
+TABLE licence_types (
+    code text NOT NULL
+    version integer NOT NULL
+    status text NOT NULL
+    org_code text NOT NULL
+    name_hans text NOT NULL
+    name_hant text NOT NULL
+    name_en text NOT NULL
+    holder_category text NOT NULL
+    data text NOT NULL
+    created_by text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    updated_by text NOT NULL
+    updated_at timestamp with time zone NOT NULL
+    decided_by text
+    decided_at timestamp with time zone
+    return_reason text NOT NULL DEFAULT ''::text
+);
+
+TABLE licence_uses (
+    id bigint NOT NULL
+    licence_id text NOT NULL
+    at timestamp with time zone NOT NULL
+    kind text NOT NULL
+    by_node text NOT NULL DEFAULT ''::text
+    by_org text NOT NULL DEFAULT ''::text
+    by_actor text NOT NULL DEFAULT ''::text
+    purpose text NOT NULL
+    presentation text NOT NULL DEFAULT ''::text
+    grant_id text NOT NULL DEFAULT ''::text
+    case_id text NOT NULL DEFAULT ''::text
+);
+
+TABLE licences (
+    id text NOT NULL
+    type_code text NOT NULL
+    type_version integer NOT NULL
+    serial text NOT NULL
+    version text NOT NULL
+    number text NOT NULL
+    name_hans text NOT NULL
+    issuer_org text NOT NULL
+    issuer_code text NOT NULL
+    issuer_name text NOT NULL
+    holder_name text NOT NULL
+    holder_code text NOT NULL
+    holder_code_type text NOT NULL
+    jurisdiction text NOT NULL
+    linked_item text NOT NULL DEFAULT ''::text
+    case_id text
+    issued_on text NOT NULL
+    valid_from text NOT NULL
+    valid_until text
+    status text NOT NULL
+    status_reason text NOT NULL DEFAULT ''::text
+    status_at timestamp with time zone NOT NULL
+    expired_logged integer NOT NULL DEFAULT 0
+    face text NOT NULL
+    credential text NOT NULL
+    disclosures bytea NOT NULL
+    key_id text NOT NULL
+    pdf_sha256 text
+    supersedes text
+    created_by text NOT NULL
+    created_at timestamp with time zone NOT NULL
+    updated_at timestamp with time zone NOT NULL
+);
+
 TABLE login_history (
     id bigint NOT NULL
     account_id bigint
@@ -1091,6 +1212,27 @@ CREATE UNIQUE INDEX ledger_head_pkey ON ledger_head USING btree (id);
 CREATE INDEX ledger_witness_evidence_origin ON ledger_witness_evidence USING btree (origin);
 CREATE UNIQUE INDEX ledger_witness_evidence_pkey ON ledger_witness_evidence USING btree (id);
 CREATE UNIQUE INDEX ledger_witness_state_pkey ON ledger_witness_state USING btree (origin);
+CREATE INDEX licence_copies_licence ON licence_copies USING btree (licence_id, created_at);
+CREATE UNIQUE INDEX licence_copies_pkey ON licence_copies USING btree (id);
+CREATE INDEX licence_grants_grantee ON licence_grants USING btree (grantee_node, grantee_org, valid_until);
+CREATE INDEX licence_grants_licence ON licence_grants USING btree (licence_id, created_at);
+CREATE UNIQUE INDEX licence_grants_pkey ON licence_grants USING btree (id);
+CREATE INDEX licence_history_licence ON licence_history USING btree (licence_id, id);
+CREATE UNIQUE INDEX licence_history_pkey ON licence_history USING btree (id);
+CREATE INDEX licence_presentations_licence ON licence_presentations USING btree (licence_id, created_at);
+CREATE UNIQUE INDEX licence_presentations_pkey ON licence_presentations USING btree (id);
+CREATE UNIQUE INDEX licence_serials_pkey ON licence_serials USING btree (issuer_code, type_code);
+CREATE INDEX licence_types_org ON licence_types USING btree (org_code, code);
+CREATE UNIQUE INDEX licence_types_pkey ON licence_types USING btree (code, version);
+CREATE UNIQUE INDEX licence_types_published ON licence_types USING btree (code) WHERE (status = 'published'::text);
+CREATE INDEX licence_uses_licence ON licence_uses USING btree (licence_id, id);
+CREATE UNIQUE INDEX licence_uses_pkey ON licence_uses USING btree (id);
+CREATE INDEX licences_case ON licences USING btree (case_id) WHERE (case_id IS NOT NULL);
+CREATE INDEX licences_expiry ON licences USING btree (valid_until) WHERE ((status = 'valid'::text) AND (expired_logged = 0));
+CREATE INDEX licences_holder ON licences USING btree (holder_code_type, holder_code, type_code);
+CREATE INDEX licences_key ON licences USING btree (key_id, id);
+CREATE UNIQUE INDEX licences_pkey ON licences USING btree (id);
+CREATE UNIQUE INDEX licences_serial ON licences USING btree (issuer_code, type_code, serial, version);
 CREATE INDEX login_history_account ON login_history USING btree (account_id, at);
 CREATE UNIQUE INDEX login_history_pkey ON login_history USING btree (id);
 CREATE UNIQUE INDEX message_outbox_pkey ON message_outbox USING btree (id);

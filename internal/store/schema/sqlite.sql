@@ -481,6 +481,130 @@ CREATE TABLE ledger_witness_state (
     updated_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE licence_copies (
+    id          TEXT PRIMARY KEY,
+    licence_id  TEXT NOT NULL REFERENCES licences (id),
+    account_id  BIGINT NOT NULL REFERENCES accounts (id),
+    reason      TEXT NOT NULL,
+    use_for     TEXT NOT NULL,
+    expires_at  TIMESTAMP NOT NULL,
+    credential  TEXT NOT NULL,
+    pdf_sha256  TEXT REFERENCES blobs (sha256),
+    created_at  TIMESTAMP NOT NULL,
+    revoked_at  TIMESTAMP
+);
+
+CREATE TABLE licence_grants (
+    id           TEXT PRIMARY KEY,
+    licence_id   TEXT NOT NULL REFERENCES licences (id),
+    account_id   BIGINT NOT NULL REFERENCES accounts (id),
+    grantee_node TEXT NOT NULL DEFAULT '',
+    grantee_org  TEXT NOT NULL,
+    purpose      TEXT NOT NULL,
+    valid_from   TIMESTAMP NOT NULL,
+    valid_until  TIMESTAMP NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    revoked_at   TIMESTAMP
+);
+
+CREATE TABLE licence_history (
+    id           INTEGER PRIMARY KEY,
+    licence_id   TEXT NOT NULL REFERENCES licences (id),
+    at           TIMESTAMP NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('issued', 'changed', 'suspended', 'reinstated', 'revoked', 'expired', 'annotated')),
+    actor        TEXT NOT NULL,
+    reason       TEXT NOT NULL DEFAULT '',
+    ledger_index BIGINT
+);
+
+CREATE TABLE licence_presentations (
+    id          TEXT PRIMARY KEY,
+    licence_id  TEXT NOT NULL REFERENCES licences (id),
+    account_id  BIGINT NOT NULL REFERENCES accounts (id),
+    fields      TEXT NOT NULL DEFAULT '',
+    purpose     TEXT NOT NULL,
+    audience    TEXT NOT NULL DEFAULT '',
+    created_at  TIMESTAMP NOT NULL,
+    expires_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE licence_serials (
+    issuer_code TEXT NOT NULL,
+    type_code   TEXT NOT NULL,
+    last        BIGINT NOT NULL,
+    PRIMARY KEY (issuer_code, type_code)
+);
+
+CREATE TABLE licence_types (
+    code            TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'returned', 'published', 'superseded')),
+    org_code        TEXT NOT NULL REFERENCES organisations (code),
+    name_hans       TEXT NOT NULL,
+    name_hant       TEXT NOT NULL,
+    name_en         TEXT NOT NULL,
+    holder_category TEXT NOT NULL CHECK (holder_category IN ('person', 'enterprise', 'both')),
+    data            TEXT NOT NULL,
+    created_by      TEXT NOT NULL,
+    created_at      TIMESTAMP NOT NULL,
+    updated_by      TEXT NOT NULL,
+    updated_at      TIMESTAMP NOT NULL,
+    decided_by      TEXT,
+    decided_at      TIMESTAMP,
+    return_reason   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (code, version)
+);
+
+CREATE TABLE licence_uses (
+    id            INTEGER PRIMARY KEY,
+    licence_id    TEXT NOT NULL REFERENCES licences (id),
+    at            TIMESTAMP NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('verified', 'fetched', 'filled', 'downloaded')),
+    by_node       TEXT NOT NULL DEFAULT '',
+    by_org        TEXT NOT NULL DEFAULT '',
+    by_actor      TEXT NOT NULL DEFAULT '',
+    purpose       TEXT NOT NULL,
+    presentation  TEXT NOT NULL DEFAULT '',
+    grant_id      TEXT NOT NULL DEFAULT '',
+    case_id       TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE licences (
+    id               TEXT PRIMARY KEY,
+    type_code        TEXT NOT NULL,
+    type_version     INTEGER NOT NULL,
+    serial           TEXT NOT NULL,
+    version          TEXT NOT NULL,
+    number           TEXT NOT NULL,
+    name_hans        TEXT NOT NULL,
+    issuer_org       TEXT NOT NULL REFERENCES organisations (code),
+    issuer_code      TEXT NOT NULL,
+    issuer_name      TEXT NOT NULL,
+    holder_name      TEXT NOT NULL,
+    holder_code      TEXT NOT NULL,
+    holder_code_type TEXT NOT NULL CHECK (holder_code_type IN ('111', '001')),
+    jurisdiction     TEXT NOT NULL,
+    linked_item      TEXT NOT NULL DEFAULT '',
+    case_id          TEXT,
+    issued_on        TEXT NOT NULL,
+    valid_from       TEXT NOT NULL,
+    valid_until      TEXT,
+    status           TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked', 'superseded')),
+    status_reason    TEXT NOT NULL DEFAULT '',
+    status_at        TIMESTAMP NOT NULL,
+    expired_logged   INTEGER NOT NULL DEFAULT 0,
+    face             TEXT NOT NULL,
+    credential       TEXT NOT NULL,
+    disclosures      BLOB NOT NULL,
+    key_id           TEXT NOT NULL,
+    pdf_sha256       TEXT REFERENCES blobs (sha256),
+    supersedes       TEXT REFERENCES licences (id),
+    created_by       TEXT NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    updated_at       TIMESTAMP NOT NULL,
+    FOREIGN KEY (type_code, type_version) REFERENCES licence_types (code, version)
+);
+
 CREATE TABLE login_history (
     id          INTEGER PRIMARY KEY,
     account_id  INTEGER REFERENCES accounts (id),
@@ -1123,6 +1247,32 @@ CREATE UNIQUE INDEX key_data_keys_active ON key_data_keys (purpose) WHERE retire
 CREATE INDEX ledger_entries_digest ON ledger_entries (digest);
 
 CREATE INDEX ledger_witness_evidence_origin ON ledger_witness_evidence (origin);
+
+CREATE INDEX licence_copies_licence ON licence_copies (licence_id, created_at);
+
+CREATE INDEX licence_grants_grantee ON licence_grants (grantee_node, grantee_org, valid_until);
+
+CREATE INDEX licence_grants_licence ON licence_grants (licence_id, created_at);
+
+CREATE INDEX licence_history_licence ON licence_history (licence_id, id);
+
+CREATE INDEX licence_presentations_licence ON licence_presentations (licence_id, created_at);
+
+CREATE INDEX licence_types_org ON licence_types (org_code, code);
+
+CREATE UNIQUE INDEX licence_types_published ON licence_types (code) WHERE status = 'published';
+
+CREATE INDEX licence_uses_licence ON licence_uses (licence_id, id);
+
+CREATE INDEX licences_case ON licences (case_id) WHERE case_id IS NOT NULL;
+
+CREATE INDEX licences_expiry ON licences (valid_until) WHERE status = 'valid' AND expired_logged = 0;
+
+CREATE INDEX licences_holder ON licences (holder_code_type, holder_code, type_code);
+
+CREATE INDEX licences_key ON licences (key_id, id);
+
+CREATE UNIQUE INDEX licences_serial ON licences (issuer_code, type_code, serial, version);
 
 CREATE INDEX login_history_account ON login_history (account_id, at);
 
