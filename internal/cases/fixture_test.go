@@ -2,7 +2,6 @@ package cases_test
 
 import (
 	"context"
-	"crypto/x509"
 	"slices"
 	"testing"
 	"time"
@@ -20,14 +19,13 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/payments"
-	"github.com/yiwang-platform/yiwang/internal/pki"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/requestid"
 	"github.com/yiwang-platform/yiwang/internal/seal"
 	"github.com/yiwang-platform/yiwang/internal/sign"
+	"github.com/yiwang-platform/yiwang/internal/sign/signtest"
 	"github.com/yiwang-platform/yiwang/internal/store"
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
-	"github.com/yiwang-platform/yiwang/internal/tsa"
 )
 
 // Organisations of the fixtures (all in the real directory).
@@ -37,7 +35,6 @@ const (
 	health = "fj-health"              // birth registration
 	yjt    = "fj-emergency"           // fire safety inspection before opening
 	zjt    = "fj-housing"             // outdoor signboards
-	tax    = "fj-tax"                 // invoices for new taxpayers
 	fuzhou = "city-fuzhou"            // a city government's service hall (350100)
 	xiamen = "city-xiamen"            // 350200
 	hzhrss = "zj-hangzhou-healthcare" // another province's organisation (not in this node's directory)
@@ -54,7 +51,6 @@ const (
 	itemXMAdvert     = "11350200MB1H16293E-GG-0007"
 	itemHZMedical    = "11330100MB1H38811J-YB-0008"
 	itemInfoOnly     = "11350000MB0W1836XA-ZX-0009"
-	itemTaxInvoice   = "11350000MB1F5312X2-SW-0010"
 	bundleRestaurant = "FJ-YJS-0001"
 )
 
@@ -148,15 +144,6 @@ const birthForm = `{
   "required": ["mother_name", "mother_id", "father_name", "father_id", "child_name", "child_birth_date", "birth_order", "mobile", "agree"]
 }`
 
-const taxForm = `{
-  "type": "object",
-  "properties": {
-    "taxpayer": {"type": "string", "enum": ["small", "general"],
-      "x-title": {"zh-Hans": "纳税人类型", "zh-Hant": "納稅人類型", "en": "Kind of taxpayer"}}
-  },
-  "required": ["taxpayer"]
-}`
-
 const simpleForm = `{
   "type": "object",
   "properties": {
@@ -199,8 +186,7 @@ func newCatalog(t testing.TB) *catalog {
 		Source: cases.SourceLicence, LicenceType: "11100000000013338W001", Required: true}
 	food := cases.ItemSpec{Code: itemFood, Version: 3, Org: scj, RegionCode: "350000",
 		NameHans: "食品经营许可（新办）", NameHant: "食品經營許可（新辦）", NameEn: "Food business licence (new)",
-		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences",
-		LegalDays: 20, PromisedDays: 10,
+		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 20, PromisedDays: 10,
 		Materials: []cases.MaterialSpec{
 			material("application_form", "食品经营许可申请书", "Application form", cases.SourceApplicant, true, cases.FormatPDF, cases.FormatOFD),
 			licence,
@@ -232,13 +218,13 @@ func newCatalog(t testing.TB) *catalog {
 	fire := cases.ItemSpec{Code: itemFire, Version: 1, Org: yjt, RegionCode: "350000",
 		NameHans: "公众聚集场所投入使用、营业前消防安全检查", NameHant: "公眾聚集場所投入使用、營業前消防安全檢查",
 		NameEn: "Fire safety inspection before opening", Type: "administrative_licensing",
-		ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences", LegalDays: 10, PromisedDays: 7,
+		ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 10, PromisedDays: 7,
 		Materials: []cases.MaterialSpec{licence,
 			material("fire_plan", "消防设施平面图", "Fire equipment plan", cases.SourceApplicant, true, cases.FormatPDF, cases.FormatPNG)},
 		FormSchema: []byte(fireForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	signboard := cases.ItemSpec{Code: itemSign, Version: 1, Org: zjt, RegionCode: "350000",
 		NameHans: "户外招牌设置", NameHant: "戶外招牌設置", NameEn: "Outdoor signboard", Type: "other_power",
-		ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences", LegalDays: 10, PromisedDays: 5,
+		ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 10, PromisedDays: 5,
 		Materials:  []cases.MaterialSpec{material("sign_design", "招牌设计效果图", "Sign design", cases.SourceApplicant, true, cases.FormatJPEG, cases.FormatPNG, cases.FormatPDF)},
 		FormSchema: []byte(signForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	pension := cases.ItemSpec{Code: itemXMPension, Version: 1, Org: xiamen, RegionCode: "350200",
@@ -247,7 +233,7 @@ func newCatalog(t testing.TB) *catalog {
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	advert := cases.ItemSpec{Code: itemXMAdvert, Version: 1, Org: xiamen, RegionCode: "350200",
 		NameHans: "大型户外广告设置审批", NameHant: "大型戶外廣告設置審批", NameEn: "Large outdoor advertising",
-		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectBoth, AgentScope: "licences", LegalDays: 20, PromisedDays: 10,
+		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectBoth, LegalDays: 20, PromisedDays: 10,
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionNone, OnlineDepth: 3}
 	medical := cases.ItemSpec{Code: itemHZMedical, Version: 1, Org: hzhrss, RegionCode: "330100",
 		NameHans: "异地就医备案（杭州）", NameHant: "異地就醫備案（杭州）", NameEn: "Medical treatment elsewhere (Hangzhou)",
@@ -256,13 +242,8 @@ func newCatalog(t testing.TB) *catalog {
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionCountry, OnlineDepth: 4}
 	info := cases.ItemSpec{Code: itemInfoOnly, Version: 1, Org: scj, RegionCode: "350000",
 		NameHans: "企业名称自主申报咨询", NameHant: "企業名稱自主申報諮詢", NameEn: "Enterprise name consultation",
-		Type: "public_service", ServiceObject: cases.ServiceObjectBoth, AgentScope: "business_registration", LegalDays: 1, PromisedDays: 1,
+		Type: "public_service", ServiceObject: cases.ServiceObjectBoth, LegalDays: 1, PromisedDays: 1,
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 1}
-	invoice := cases.ItemSpec{Code: itemTaxInvoice, Version: 1, Org: tax, RegionCode: "350000",
-		NameHans: "新办纳税人发票领用", NameHant: "新辦納稅人發票領用", NameEn: "Invoices for new taxpayers",
-		Type: "other_administrative_power", ServiceObject: cases.ServiceObjectBoth, AgentScope: "taxation", LegalDays: 5, PromisedDays: 1,
-		Materials:  []cases.MaterialSpec{licence},
-		FormSchema: []byte(taxForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	merged, err := formschema.Merge([]byte(foodForm), []byte(fireForm), []byte(signForm))
 	if err != nil {
 		t.Fatalf("merge the restaurant forms: %v", err)
@@ -279,7 +260,7 @@ func newCatalog(t testing.TB) *catalog {
 		},
 		Items: []cases.ItemSpec{food, fire, signboard}, ResultLicence: "食品经营许可（一业一证）"}
 	c := &catalog{items: map[string]cases.ItemSpec{}, bundles: map[string]cases.BundleSpec{bundleRestaurant: restaurant}}
-	for _, it := range []cases.ItemSpec{food, realEstate, birth, fire, signboard, pension, advert, medical, info, invoice} {
+	for _, it := range []cases.ItemSpec{food, realEstate, birth, fire, signboard, pension, advert, medical, info} {
 		if _, err := formschema.Compile(it.FormSchema); err != nil {
 			t.Fatalf("form of %s: %v", it.Code, err)
 		}
@@ -344,11 +325,9 @@ func (f fees) OpenOrderTx(ctx context.Context, tx *store.Tx, o cases.FeeOrder) (
 	return order.ID, err
 }
 
-// trust is the real trust services: keys, PKI, time-stamping, seals, signatures and the ledger.
+// trust is the real trust services (signtest): keys, PKI, time-stamping, seals, signatures and the
+// ledger; the cases use these three.
 type trust struct {
-	keys   *keys.Service
-	pki    *pki.Service
-	tsa    *tsa.Authority
 	ledger *ledger.Log
 	seals  *seal.Registry
 	sign   *sign.Service
@@ -356,53 +335,8 @@ type trust struct {
 
 func newTrust(t testing.TB, db *store.DB) *trust {
 	t.Helper()
-	ctx := as(principal.SystemPrincipal)
-	tr := &trust{}
-	var err error
-	if tr.keys, err = keys.New(db, keys.NewMasterKey(), keys.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	ns, err := tr.keys.NoteSigner(ctx, org.DigitalOffice, "ledger", "yiwang.test/ledger")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tr.ledger, err = ledger.New(db, ledger.Config{Origin: "yiwang.test/ledger", Signer: ns}); err != nil {
-		t.Fatal(err)
-	}
-	tr.pki = pki.New(db, tr.keys, pki.Config{BaseURL: "https://yiwang.example.gov.cn"})
-	for _, f := range pki.Families {
-		if _, err := tr.pki.EnsureRoot(ctx, f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sg, err := tr.keys.EnsureSigner(ctx, org.DigitalOffice, "tsa", keys.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tr.pki.Issue(ctx, principal.SystemPrincipal, pki.IssueRequest{Org: org.DigitalOffice, Kind: pki.KindTSA,
-		KeyID: sg.Key().ID, CommonName: "福建省政务服务时间戳服务"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := tr.pki.Chain(ctx, cert.Serial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var xs []*x509.Certificate
-	for _, c := range chain {
-		xc, err := c.X509()
-		if err != nil {
-			t.Fatal(err)
-		}
-		xs = append(xs, xc)
-	}
-	if tr.tsa, err = tsa.New(db, tsa.Config{Signer: sg, Certificate: xs[0], Chain: xs[1:], Clock: clock.Real{}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tr.tsa.Close() })
-	tr.seals = seal.New(db, tr.keys, tr.pki, seal.Config{})
-	tr.sign = sign.NewService(db, tr.keys, tr.pki, tr.seals, tr.tsa, tr.ledger)
-	return tr
+	s := signtest.New(t, db)
+	return &trust{ledger: s.Ledger, seals: s.Seals, sign: s.Sign}
 }
 
 // approvalSeal makes org's administrative approval seal (行政审批专用章), ECDSA.
@@ -465,8 +399,7 @@ type env struct {
 
 	// Residents and agents.
 	zhang, li      principal.Principal // two residents
-	agentRongcheng principal.Principal // agent of 福州榕城餐饮管理有限公司 for licences
-	agentTaxation  principal.Principal // another agent of the same enterprise, for taxation only
+	agentRongcheng principal.Principal // agent of 福州榕城餐饮管理有限公司
 	agentOther     principal.Principal // agent of another enterprise
 	ownerRongcheng principal.Principal // the same enterprise's legal representative acting for it
 	// Officials.
@@ -515,8 +448,6 @@ func newEnv(t testing.TB, db *store.DB, fc *clock.Fake, o envOptions) *env {
 	agent := e.resident(t, "陈建华", idcode.NewResidentID("350104", birth.AddDate(-5, 1, 1), 317), "13750013456")
 	e.agentRongcheng = agentOf(agent, e.creditRongcheng, "福州榕城餐饮管理有限公司", "licences")
 	e.ownerRongcheng = agentOf(e.zhang, e.creditRongcheng, "福州榕城餐饮管理有限公司", "all")
-	e.agentTaxation = agentOf(e.resident(t, "林税安", idcode.NewResidentID("350105", birth.AddDate(2, 7, 3), 428), "13960024567"),
-		e.creditRongcheng, "福州榕城餐饮管理有限公司", "taxation")
 	e.agentOther = agentOf(e.li, e.creditOther, "厦门鹭江贸易有限公司", "all")
 	off := func(login, orgCode string, roles ...string) principal.Principal {
 		return e.official(t, login, orgCode, roles...)
@@ -594,10 +525,8 @@ func (e *env) resident(t testing.TB, name, idNumber, phone string) principal.Pri
 	return principal.Principal{Kind: principal.Resident, AccountID: id, Login: "r" + phone[3:], Name: name, RealNameLevel: 2, Via: "session"}
 }
 
-// agentOf is p acting for enterprise credit with the service scopes it was authorised for (the
-// enterprise's legal representative acts with "all").
-func agentOf(p principal.Principal, credit, name string, scopes ...string) principal.Principal {
-	p.Kind, p.ActingFor, p.ActingForName, p.AgentScopes = principal.Agent, credit, name, scopes
+func agentOf(p principal.Principal, credit, name, scope string) principal.Principal {
+	p.Kind, p.ActingFor, p.ActingForName, p.AgentScopes = principal.Agent, credit, name, []string{scope}
 	return p
 }
 
