@@ -35,6 +35,7 @@ const (
 	health = "fj-health"              // birth registration
 	yjt    = "fj-emergency"           // fire safety inspection before opening
 	zjt    = "fj-housing"             // outdoor signboards
+	tax    = "fj-tax"                 // invoices for new taxpayers
 	fuzhou = "city-fuzhou"            // a city government's service hall (350100)
 	xiamen = "city-xiamen"            // 350200
 	hzhrss = "zj-hangzhou-healthcare" // another province's organisation (not in this node's directory)
@@ -51,6 +52,7 @@ const (
 	itemXMAdvert     = "11350200MB1H16293E-GG-0007"
 	itemHZMedical    = "11330100MB1H38811J-YB-0008"
 	itemInfoOnly     = "11350000MB0W1836XA-ZX-0009"
+	itemTaxInvoice   = "11350000MB1F5312X2-SW-0010"
 	bundleRestaurant = "FJ-YJS-0001"
 )
 
@@ -144,6 +146,15 @@ const birthForm = `{
   "required": ["mother_name", "mother_id", "father_name", "father_id", "child_name", "child_birth_date", "birth_order", "mobile", "agree"]
 }`
 
+const taxForm = `{
+  "type": "object",
+  "properties": {
+    "taxpayer": {"type": "string", "enum": ["small", "general"],
+      "x-title": {"zh-Hans": "纳税人类型", "zh-Hant": "納稅人類型", "en": "Kind of taxpayer"}}
+  },
+  "required": ["taxpayer"]
+}`
+
 const simpleForm = `{
   "type": "object",
   "properties": {
@@ -186,7 +197,8 @@ func newCatalog(t testing.TB) *catalog {
 		Source: cases.SourceLicence, LicenceType: "11100000000013338W001", Required: true}
 	food := cases.ItemSpec{Code: itemFood, Version: 3, Org: scj, RegionCode: "350000",
 		NameHans: "食品经营许可（新办）", NameHant: "食品經營許可（新辦）", NameEn: "Food business licence (new)",
-		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 20, PromisedDays: 10,
+		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences",
+		LegalDays: 20, PromisedDays: 10,
 		Materials: []cases.MaterialSpec{
 			material("application_form", "食品经营许可申请书", "Application form", cases.SourceApplicant, true, cases.FormatPDF, cases.FormatOFD),
 			licence,
@@ -218,13 +230,13 @@ func newCatalog(t testing.TB) *catalog {
 	fire := cases.ItemSpec{Code: itemFire, Version: 1, Org: yjt, RegionCode: "350000",
 		NameHans: "公众聚集场所投入使用、营业前消防安全检查", NameHant: "公眾聚集場所投入使用、營業前消防安全檢查",
 		NameEn: "Fire safety inspection before opening", Type: "administrative_licensing",
-		ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 10, PromisedDays: 7,
+		ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences", LegalDays: 10, PromisedDays: 7,
 		Materials: []cases.MaterialSpec{licence,
 			material("fire_plan", "消防设施平面图", "Fire equipment plan", cases.SourceApplicant, true, cases.FormatPDF, cases.FormatPNG)},
 		FormSchema: []byte(fireForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	signboard := cases.ItemSpec{Code: itemSign, Version: 1, Org: zjt, RegionCode: "350000",
 		NameHans: "户外招牌设置", NameHant: "戶外招牌設置", NameEn: "Outdoor signboard", Type: "other_power",
-		ServiceObject: cases.ServiceObjectEnterprise, LegalDays: 10, PromisedDays: 5,
+		ServiceObject: cases.ServiceObjectEnterprise, AgentScope: "licences", LegalDays: 10, PromisedDays: 5,
 		Materials:  []cases.MaterialSpec{material("sign_design", "招牌设计效果图", "Sign design", cases.SourceApplicant, true, cases.FormatJPEG, cases.FormatPNG, cases.FormatPDF)},
 		FormSchema: []byte(signForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	pension := cases.ItemSpec{Code: itemXMPension, Version: 1, Org: xiamen, RegionCode: "350200",
@@ -233,7 +245,7 @@ func newCatalog(t testing.TB) *catalog {
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	advert := cases.ItemSpec{Code: itemXMAdvert, Version: 1, Org: xiamen, RegionCode: "350200",
 		NameHans: "大型户外广告设置审批", NameHant: "大型戶外廣告設置審批", NameEn: "Large outdoor advertising",
-		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectBoth, LegalDays: 20, PromisedDays: 10,
+		Type: "administrative_licensing", ServiceObject: cases.ServiceObjectBoth, AgentScope: "licences", LegalDays: 20, PromisedDays: 10,
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionNone, OnlineDepth: 3}
 	medical := cases.ItemSpec{Code: itemHZMedical, Version: 1, Org: hzhrss, RegionCode: "330100",
 		NameHans: "异地就医备案（杭州）", NameHant: "異地就醫備案（杭州）", NameEn: "Medical treatment elsewhere (Hangzhou)",
@@ -242,8 +254,13 @@ func newCatalog(t testing.TB) *catalog {
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionCountry, OnlineDepth: 4}
 	info := cases.ItemSpec{Code: itemInfoOnly, Version: 1, Org: scj, RegionCode: "350000",
 		NameHans: "企业名称自主申报咨询", NameHant: "企業名稱自主申報諮詢", NameEn: "Enterprise name consultation",
-		Type: "public_service", ServiceObject: cases.ServiceObjectBoth, LegalDays: 1, PromisedDays: 1,
+		Type: "public_service", ServiceObject: cases.ServiceObjectBoth, AgentScope: "business_registration", LegalDays: 1, PromisedDays: 1,
 		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 1}
+	invoice := cases.ItemSpec{Code: itemTaxInvoice, Version: 1, Org: tax, RegionCode: "350000",
+		NameHans: "新办纳税人发票领用", NameHant: "新辦納稅人發票領用", NameEn: "Invoices for new taxpayers",
+		Type: "other_administrative_power", ServiceObject: cases.ServiceObjectBoth, AgentScope: "taxation", LegalDays: 5, PromisedDays: 1,
+		Materials:  []cases.MaterialSpec{licence},
+		FormSchema: []byte(taxForm), CrossRegion: cases.CrossRegionProvince, OnlineDepth: 4}
 	merged, err := formschema.Merge([]byte(foodForm), []byte(fireForm), []byte(signForm))
 	if err != nil {
 		t.Fatalf("merge the restaurant forms: %v", err)
@@ -260,7 +277,7 @@ func newCatalog(t testing.TB) *catalog {
 		},
 		Items: []cases.ItemSpec{food, fire, signboard}, ResultLicence: "食品经营许可（一业一证）"}
 	c := &catalog{items: map[string]cases.ItemSpec{}, bundles: map[string]cases.BundleSpec{bundleRestaurant: restaurant}}
-	for _, it := range []cases.ItemSpec{food, realEstate, birth, fire, signboard, pension, advert, medical, info} {
+	for _, it := range []cases.ItemSpec{food, realEstate, birth, fire, signboard, pension, advert, medical, info, invoice} {
 		if _, err := formschema.Compile(it.FormSchema); err != nil {
 			t.Fatalf("form of %s: %v", it.Code, err)
 		}
@@ -399,7 +416,8 @@ type env struct {
 
 	// Residents and agents.
 	zhang, li      principal.Principal // two residents
-	agentRongcheng principal.Principal // agent of 福州榕城餐饮管理有限公司
+	agentRongcheng principal.Principal // agent of 福州榕城餐饮管理有限公司 for licences
+	agentTaxation  principal.Principal // another agent of the same enterprise, for taxation only
 	agentOther     principal.Principal // agent of another enterprise
 	ownerRongcheng principal.Principal // the same enterprise's legal representative acting for it
 	// Officials.
@@ -448,6 +466,8 @@ func newEnv(t testing.TB, db *store.DB, fc *clock.Fake, o envOptions) *env {
 	agent := e.resident(t, "陈建华", idcode.NewResidentID("350104", birth.AddDate(-5, 1, 1), 317), "13750013456")
 	e.agentRongcheng = agentOf(agent, e.creditRongcheng, "福州榕城餐饮管理有限公司", "licences")
 	e.ownerRongcheng = agentOf(e.zhang, e.creditRongcheng, "福州榕城餐饮管理有限公司", "all")
+	e.agentTaxation = agentOf(e.resident(t, "林税安", idcode.NewResidentID("350105", birth.AddDate(2, 7, 3), 428), "13960024567"),
+		e.creditRongcheng, "福州榕城餐饮管理有限公司", "taxation")
 	e.agentOther = agentOf(e.li, e.creditOther, "厦门鹭江贸易有限公司", "all")
 	off := func(login, orgCode string, roles ...string) principal.Principal {
 		return e.official(t, login, orgCode, roles...)
@@ -525,8 +545,10 @@ func (e *env) resident(t testing.TB, name, idNumber, phone string) principal.Pri
 	return principal.Principal{Kind: principal.Resident, AccountID: id, Login: "r" + phone[3:], Name: name, RealNameLevel: 2, Via: "session"}
 }
 
-func agentOf(p principal.Principal, credit, name, scope string) principal.Principal {
-	p.Kind, p.ActingFor, p.ActingForName, p.AgentScopes = principal.Agent, credit, name, []string{scope}
+// agentOf is p acting for enterprise credit with the service scopes it was authorised for (the
+// enterprise's legal representative acts with "all").
+func agentOf(p principal.Principal, credit, name string, scopes ...string) principal.Principal {
+	p.Kind, p.ActingFor, p.ActingForName, p.AgentScopes = principal.Agent, credit, name, scopes
 	return p
 }
 
