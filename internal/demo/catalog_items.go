@@ -14,6 +14,7 @@ type demoItem struct {
 	hans, hant, en string
 	keywords       []string
 	object         string
+	scope          string // the agents' service scope of items enterprises apply for (catalog.AgentScopes)
 	events, stages []string
 	legal          int // legal time limit, working days
 	promised       int
@@ -170,7 +171,7 @@ var demoItems = []demoItem{
 	// --- Market regulation -----------------------------------------------------------------
 	{org: "fj-market-regulation", basic: "000105001000", typ: catalog.AdministrativeLicensing,
 		hans: "公司设立登记", hant: "公司設立登記", en: "Registration of a new company",
-		keywords: []string{"开公司", "注册公司", "营业执照", "business licence"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"开公司", "注册公司", "营业执照", "business licence"}, object: catalog.ObjectEnterprise, scope: "business_registration", stages: []string{"startup"},
 		legal: 15, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condRegistration,
 		basis:     "《中华人民共和国公司法》第二十九条；《中华人民共和国市场主体登记管理条例》第三条",
 		materials: []catalog.Material{mApplication, mID, mArticles, mPremises},
@@ -178,7 +179,7 @@ var demoItems = []demoItem{
 			fBusinessScope, fPremises)},
 	{org: "fj-market-regulation", basic: "000105002000", typ: catalog.AdministrativeLicensing,
 		hans: "公司变更登记", hant: "公司變更登記", en: "Change of a company's registration",
-		keywords: []string{"变更法定代表人", "变更住所", "变更经营范围"}, object: catalog.ObjectEnterprise, stages: []string{"change"},
+		keywords: []string{"变更法定代表人", "变更住所", "变更经营范围"}, object: catalog.ObjectEnterprise, scope: "business_registration", stages: []string{"change"},
 		legal: 15, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condRegistration,
 		basis:     "《中华人民共和国市场主体登记管理条例》第二十四条",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mResolution, optional(mArticles)},
@@ -187,7 +188,7 @@ var demoItems = []demoItem{
 			option{"representative", "法定代表人", "法定代表人", "Legal representative"}, option{"scope", "经营范围", "經營範圍", "Business scope"}))},
 	{org: "fj-market-regulation", basic: "000105003000", typ: catalog.AdministrativeLicensing,
 		hans: "公司注销登记", hant: "公司註銷登記", en: "Deregistration of a company",
-		keywords: []string{"注销公司", "简易注销"}, object: catalog.ObjectEnterprise, stages: []string{"closure"},
+		keywords: []string{"注销公司", "简易注销"}, object: catalog.ObjectEnterprise, scope: "business_registration", stages: []string{"closure"},
 		legal: 15, promised: 3, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "公司已依法清算完毕，债权债务已清偿，无未结清的税款和社会保险费。", Hant: "公司已依法清算完畢，債權債務已清償，無未結清的稅款和社會保險費。",
 			En: "The company has been wound up, its debts settled, and it owes no taxes or social insurance contributions."},
@@ -197,7 +198,7 @@ var demoItems = []demoItem{
 			option{"simple", "简易注销", "簡易註銷", "Simplified"}, option{"ordinary", "普通注销", "普通註銷", "Ordinary"}))},
 	{org: "fj-market-regulation", basic: "000107011000", typ: catalog.AdministrativeConfirmation,
 		hans: "特种设备使用登记", hant: "特種設備使用登記", en: "Registration of special equipment in use",
-		keywords: []string{"电梯登记", "锅炉登记", "压力容器"}, object: catalog.ObjectEnterprise, stages: []string{"operation"},
+		keywords: []string{"电梯登记", "锅炉登记", "压力容器"}, object: catalog.ObjectEnterprise, scope: "licences", stages: []string{"operation"},
 		legal: 15, promised: 5, visits: 0, depth: 4, cross: catalog.CrossNone, cond: condEnterprise,
 		basis:     "《中华人民共和国特种设备安全法》第三十三条；《特种设备使用管理规则》（TSG 08）",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mEquipment},
@@ -215,7 +216,7 @@ var demoItems = []demoItem{
 	// --- Fuzhou's urban management and construction -----------------------------------------
 	{org: "fz-urban-management", basic: "000117008000", typ: catalog.AdministrativeLicensing,
 		hans: "户外招牌设置审批", hant: "戶外招牌設置審批", en: "Approval of an outdoor signboard",
-		keywords: []string{"门头招牌", "店招", "广告牌"}, object: catalog.ObjectBoth, stages: []string{"startup"},
+		keywords: []string{"门头招牌", "店招", "广告牌"}, object: catalog.ObjectBoth, scope: "licences", stages: []string{"startup"},
 		legal: 20, promised: 5, visits: 0, depth: 4, cross: catalog.CrossNone, cond: catalog.Text{
 			Hans: "招牌设置位置、尺寸、材质符合城市容貌标准和设置规划，结构安全。", Hant: "招牌設置位置、尺寸、材質符合城市容貌標準和設置規劃，結構安全。",
 			En: "The sign's place, size and material follow the city appearance standards and the signage plan, and it is structurally safe."},
@@ -226,7 +227,7 @@ var demoItems = []demoItem{
 		form: schemaOf(fEntName, fApplicant, fMobile, fPremises, formAmount("sign_area", "招牌面积（平方米）", "招牌面積（平方米）", "Sign area (m²)"))},
 	{org: "fz-construction", basic: "000117012000", typ: catalog.AdministrativeLicensing,
 		hans: "城镇污水排入排水管网许可", hant: "城鎮污水排入排水管網許可", en: "Permit to discharge wastewater into urban sewers",
-		keywords: []string{"排水许可", "排水证"}, object: catalog.ObjectBoth, stages: []string{"startup", "operation"},
+		keywords: []string{"排水许可", "排水证"}, object: catalog.ObjectBoth, scope: "licences", stages: []string{"startup", "operation"},
 		legal: 20, promised: 7, visits: 0, depth: 4, cross: catalog.CrossNone, cond: catalog.Text{
 			Hans: "排水户按规定建设预处理设施和专用检测井，排放的污水符合国家和地方排放标准。", Hant: "排水戶按規定建設預處理設施和專用檢測井，排放的污水符合國家和地方排放標準。",
 			En: "The discharger has built pre-treatment and an inspection well; its wastewater meets the national and local standards."},
@@ -268,7 +269,7 @@ var demoItems = []demoItem{
 				option{"dental", "口腔", "口腔", "Dental"}, option{"public_health", "公共卫生", "公共衛生", "Public health"}))},
 	{org: "fj-health", basic: "000101009000", typ: catalog.AdministrativeLicensing,
 		hans: "公共场所卫生许可", hant: "公共場所衛生許可", en: "Hygiene permit for a public place",
-		keywords: []string{"卫生许可证", "美容美发", "宾馆", "游泳馆"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"卫生许可证", "美容美发", "宾馆", "游泳馆"}, object: catalog.ObjectEnterprise, scope: "licences", stages: []string{"startup"},
 		legal: 20, promised: 10, visits: 1, depth: 3, cross: catalog.CrossNone, cond: condEnterprise,
 		basis:     "《公共场所卫生管理条例》第八条；《公共场所卫生管理条例实施细则》第二十二条",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mFloorPlan, mHealthCert, mHygieneReport},
@@ -383,7 +384,7 @@ var demoItems = []demoItem{
 		form:      schemaOf(fApplicant, fIDNumber, fMobile, fRegion)},
 	{org: "fj-healthcare-security", basic: "000103021000", typ: catalog.AdministrativeBenefit,
 		hans: "生育津贴申领", hant: "生育津貼申領", en: "Claim for maternity allowance",
-		keywords: []string{"生育保险", "产假工资"}, object: catalog.ObjectBoth, events: []string{"birth"}, stages: []string{"operation"},
+		keywords: []string{"生育保险", "产假工资"}, object: catalog.ObjectBoth, scope: "social_insurance", events: []string{"birth"}, stages: []string{"operation"},
 		legal: 20, promised: 10, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "用人单位已为职工参加生育保险并足额缴费，职工符合计划生育政策分娩。", Hant: "用人單位已為職工參加生育保險並足額繳費，職工符合計劃生育政策分娩。",
 			En: "The employer insured the employee for maternity and paid in full; the birth followed the family planning rules."},
@@ -437,14 +438,14 @@ var demoItems = []demoItem{
 		form:      schemaOf(fApplicant, fIDNumber, fMobile, formAmount("monthly_rent", "月租金（元）", "月租金（元）", "Monthly rent (yuan)"))},
 	{org: "fj-housing", basic: "000101071000", typ: catalog.AdministrativeLicensing,
 		hans: "建筑施工企业安全生产许可", hant: "建築施工企業安全生產許可", en: "Work safety licence for construction firms",
-		keywords: []string{"安许证", "安全生产许可证"}, object: catalog.ObjectEnterprise, stages: []string{"startup", "operation"},
+		keywords: []string{"安许证", "安全生产许可证"}, object: catalog.ObjectEnterprise, scope: "construction", stages: []string{"startup", "operation"},
 		legal: 45, promised: 15, visits: 0, depth: 4, cross: catalog.CrossNone, cond: condEnterprise,
 		basis:     "《安全生产许可证条例》第二条；《建筑施工企业安全生产许可证管理规定》",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mSafetyRules, mStaffList},
 		form:      schemaOf(fEntName, fCredit, fApplicant, fMobile, formCount("staff", "安全生产管理人员数", "安全生產管理人員數", "Safety managers"))},
 	{org: "fj-natural-resources", basic: "000107081000", typ: catalog.AdministrativeConfirmation,
 		hans: "不动产转移登记（二手房买卖）", hant: "不動產轉移登記（二手房買賣）", en: "Transfer registration of real estate (resale home)",
-		keywords: []string{"过户", "房产证", "买房"}, object: catalog.ObjectBoth, events: []string{"moving", "housing"}, stages: []string{"operation"},
+		keywords: []string{"过户", "房产证", "买房"}, object: catalog.ObjectBoth, scope: "construction", events: []string{"moving", "housing"}, stages: []string{"operation"},
 		legal: 30, promised: 5, visits: 1, depth: 3, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "买卖双方已签订房屋买卖合同并缴清相关税费，不动产权属清楚、无查封。", Hant: "買賣雙方已簽訂房屋買賣合同並繳清相關稅費，不動產權屬清楚、無查封。",
 			En: "Buyer and seller signed a purchase contract and paid the taxes; the title is clear and not seized."},
@@ -458,7 +459,7 @@ var demoItems = []demoItem{
 	// --- Tax, transport, education, environment, culture and tourism ---------------------------
 	{org: "fj-tax", basic: "001001001000", typ: catalog.OtherAdministrativePower,
 		hans: "新办纳税人涉税事项套餐（发票领用）", hant: "新辦納稅人涉稅事項套餐（發票領用）", en: "Tax start-up package for new taxpayers (invoices)",
-		keywords: []string{"领发票", "税务登记", "开票"}, object: catalog.ObjectBoth, stages: []string{"startup"},
+		keywords: []string{"领发票", "税务登记", "开票"}, object: catalog.ObjectBoth, scope: "taxation", stages: []string{"startup"},
 		legal: 5, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "已领取营业执照的新办市场主体。", Hant: "已領取營業執照的新辦市場主體。", En: "A newly registered business with its business licence."},
 		basis:     "《中华人民共和国税收征收管理法》第十五条；《中华人民共和国发票管理办法》第十五条",
@@ -476,7 +477,7 @@ var demoItems = []demoItem{
 		form:      schemaOf(fApplicant, fIDNumber, fMobile, formAmount("income", "年度综合所得（元）", "年度綜合所得（元）", "Comprehensive income (yuan)"))},
 	{org: "fj-transport", basic: "000101101000", typ: catalog.AdministrativeLicensing,
 		hans: "道路货物运输经营许可", hant: "道路貨物運輸經營許可", en: "Road freight transport business licence",
-		keywords: []string{"道路运输证", "货运"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"道路运输证", "货运"}, object: catalog.ObjectEnterprise, scope: "licences", stages: []string{"startup"},
 		legal: 20, promised: 5, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condEnterprise,
 		basis:     "《中华人民共和国道路运输条例》第二十一条；《道路货物运输及站场管理规定》",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mVehicles, mSafetyRules, mStaffList},
@@ -515,14 +516,14 @@ var demoItems = []demoItem{
 			formText("old_school", "原就读学校", "原就讀學校", "Current school", true), formText("new_school", "转入学校", "轉入學校", "New school", true), fMobile)},
 	{org: "fj-ecology-environment", basic: "000101121000", typ: catalog.AdministrativeLicensing,
 		hans: "排污许可证核发", hant: "排污許可證核發", en: "Pollutant discharge permit",
-		keywords: []string{"排污证", "排污许可"}, object: catalog.ObjectEnterprise, stages: []string{"operation"},
+		keywords: []string{"排污证", "排污许可"}, object: catalog.ObjectEnterprise, scope: "environment", stages: []string{"operation"},
 		legal: 30, promised: 15, visits: 0, depth: 4, cross: catalog.CrossNone, cond: condEnterprise,
 		basis:     "《排污许可管理条例》第二条",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mEIA, mMonitoringPlan},
 		form:      schemaOf(fEntName, fCredit, fMobile, formText("industry", "行业类别", "行業類別", "Industry", true))},
 	{org: "fj-culture-tourism", basic: "000101131000", typ: catalog.AdministrativeLicensing,
 		hans: "旅行社设立许可", hant: "旅行社設立許可", en: "Licence to set up a travel agency",
-		keywords: []string{"开旅行社", "旅行社经营许可证"}, object: catalog.ObjectEnterprise, stages: []string{"startup"},
+		keywords: []string{"开旅行社", "旅行社经营许可证"}, object: catalog.ObjectEnterprise, scope: "licences", stages: []string{"startup"},
 		legal: 20, promised: 10, visits: 0, depth: 4, cross: catalog.CrossNone, cond: condEnterprise,
 		basis:     "《旅行社条例》第六条",
 		materials: []catalog.Material{mApplication, mBusinessLicence, mPremises, mDeposit, mStaffList},
@@ -534,7 +535,7 @@ var demoItems = []demoItem{
 func itemIndividualBusiness(orgCode string) demoItem {
 	return demoItem{org: orgCode, basic: "000105011000", typ: catalog.AdministrativeLicensing,
 		hans: "个体工商户设立登记", hant: "個體工商戶設立登記", en: "Registration of an individual business",
-		keywords: []string{"个体户", "开店", "营业执照办理", "business licence"}, object: catalog.ObjectBoth, events: []string{"employment"}, stages: []string{"startup"},
+		keywords: []string{"个体户", "开店", "营业执照办理", "business licence"}, object: catalog.ObjectBoth, scope: "business_registration", events: []string{"employment"}, stages: []string{"startup"},
 		legal: 15, promised: 1, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: condRegistration,
 		basis:     "《促进个体工商户发展条例》第八条；《中华人民共和国市场主体登记管理条例》第三条",
 		materials: []catalog.Material{mApplication, mID, mPremises},
@@ -546,7 +547,7 @@ func itemIndividualBusiness(orgCode string) demoItem {
 func itemFoodBusiness(orgCode string) demoItem {
 	return demoItem{org: orgCode, basic: "000101021000", typ: catalog.AdministrativeLicensing,
 		hans: "食品经营许可证核发", hant: "食品經營許可證核發", en: "Food business licence",
-		keywords: []string{"餐饮许可", "食品许可", "餐饮服务许可"}, object: catalog.ObjectBoth, stages: []string{"startup"},
+		keywords: []string{"餐饮许可", "食品许可", "餐饮服务许可"}, object: catalog.ObjectBoth, scope: "licences", stages: []string{"startup"},
 		legal: 20, promised: 5, visits: 0, depth: 4, cross: catalog.CrossProvince, cond: catalog.Text{
 			Hans: "有与经营的食品品种、数量相适应的经营场所，有食品安全管理人员和管理制度，设备布局和工艺流程合理。",
 			Hant: "有與經營的食品品種、數量相適應的經營場所，有食品安全管理人員和管理制度，設備佈局和工藝流程合理。",
@@ -569,7 +570,7 @@ func (d demoItem) item() catalog.Item {
 		forms = append(forms, catalog.FormPost)
 	}
 	return catalog.Item{Code: code, BasicCode: d.basic, HandlingCode: code + "0001", Type: d.typ, Org: d.org,
-		NameHans: d.hans, NameHant: d.hant, NameEn: d.en, Keywords: d.keywords, ServiceObject: d.object,
+		NameHans: d.hans, NameHant: d.hant, NameEn: d.en, Keywords: d.keywords, ServiceObject: d.object, AgentScope: d.scope,
 		LegalDays: d.legal, PromisedDays: d.promised, Conditions: d.cond, Materials: d.materials, Fees: d.fees,
 		LegalBasis: catalog.Text{Hans: d.basis}, HandlingForms: forms, Visits: d.visits, OnlineDepth: d.depth,
 		JointBodies: d.joint, ComplaintChannel: complaintChannel, Place: placeOf(d.org), CrossRegion: d.cross,

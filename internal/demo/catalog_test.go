@@ -3,12 +3,16 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/formschema"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/search"
@@ -46,6 +50,34 @@ func TestDemoForms(t *testing.T) {
 		if _, err := formschema.Compile(merged); err != nil {
 			t.Errorf("bundle %s merged: %v", b.Code, err)
 		}
+	}
+}
+
+// Every demo item an enterprise applies for names the service scope an agent needs for it; items
+// for persons only name none.
+func TestDemoAgentScopes(t *testing.T) {
+	n := 0
+	for _, it := range demo.DemoItems() {
+		switch {
+		case it.ServiceObject == catalog.ObjectPerson && it.AgentScope != "":
+			t.Errorf("%s (%s) is for persons only but has the agent scope %q", it.Code, it.NameHans, it.AgentScope)
+		case it.ServiceObject != catalog.ObjectPerson && !slices.Contains(catalog.AgentScopes, it.AgentScope):
+			t.Errorf("%s (%s) is for enterprises but has the agent scope %q", it.Code, it.NameHans, it.AgentScope)
+		case it.AgentScope != "":
+			n++
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d demo items have an agent scope", n)
+	}
+}
+
+// The catalogue's agent scopes are identity's service scopes but "all": the two domains do not
+// import each other, so each keeps the list and this test, which sees both, keeps them equal.
+func TestAgentScopesAgree(t *testing.T) {
+	want := slices.DeleteFunc(slices.Clone(identity.AgentScopes), func(s string) bool { return s == identity.ScopeAll })
+	if diff := cmp.Diff(want, catalog.AgentScopes); diff != "" {
+		t.Errorf("catalog.AgentScopes mismatch with identity.AgentScopes (-want +got):\n%s", diff)
 	}
 }
 
