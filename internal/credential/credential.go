@@ -149,6 +149,15 @@ func verify(pub crypto.PublicKey, alg Algorithm, msg, sig []byte) bool {
 	return false
 }
 
+// SignBytes signs msg with s by alg, as credentials are signed: for documents of the same trust
+// (a node's trust list, a status snapshot).
+func SignBytes(s Signer, alg Algorithm, msg []byte) ([]byte, error) { return sign(s, alg, msg) }
+
+// VerifyBytes checks a signature made by SignBytes.
+func VerifyBytes(pub crypto.PublicKey, alg Algorithm, msg, sig []byte) bool {
+	return verify(pub, alg, msg, sig)
+}
+
 // AlgorithmOf returns the algorithm a public key signs with: SM2 for an SM2 key, ES256 for a
 // P-256 key.
 func AlgorithmOf(pub crypto.PublicKey) (Algorithm, error) {
