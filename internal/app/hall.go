@@ -45,7 +45,7 @@ func specOf(it catalog.Item) cases.ItemSpec {
 	s := cases.ItemSpec{Code: it.Code, Version: it.Version, Org: it.Org, RegionCode: it.RegionCode,
 		NameHans: it.NameHans, NameHant: it.NameHant, NameEn: it.NameEn, Type: string(it.Type),
 		ServiceObject: it.ServiceObject, LegalDays: it.LegalDays, PromisedDays: it.PromisedDays,
-		FormSchema: it.FormSchema, CrossRegion: it.CrossRegion, OnlineDepth: it.OnlineDepth}
+		FormSchema: it.FormSchema, CrossRegion: it.CrossRegion, OnlineDepth: it.OnlineDepth, AgentScope: it.AgentScope}
 	for _, m := range it.Materials {
 		s.Materials = append(s.Materials, materialSpec(m, nil))
 	}
