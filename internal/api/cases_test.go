@@ -256,7 +256,8 @@ func newCaseServer(t *testing.T, db *store.DB) (http.Handler, *sessions, *cases.
 		t.Fatal(err)
 	}
 	svc, err := cases.New(db, cases.Config{Catalog: newCaseTestCatalog(), People: casePeopleOf{a.Identity}, Calendar: a.Calendar,
-		Signer: caseSealSigner{seals: a.Seals, sign: a.Sign}, Ledger: a.Ledger, Fees: caseFeeOrders{payments.New(db, payments.Options{})}})
+		Signer: caseSealSigner{seals: a.Seals, sign: a.Sign}, Ledger: a.Ledger, Fees: caseFeeOrders{payments.New(db, payments.Options{})},
+		CodeKey: []byte("api test query-code key, 32+ bytes long")})
 	if err != nil {
 		t.Fatal(err)
 	}

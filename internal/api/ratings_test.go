@@ -287,7 +287,8 @@ func newRatingServer(t *testing.T, db *store.DB) (http.Handler, *sessions) {
 		"case-pending": {CaseID: "case-pending", CaseNumber: "FJ350000-20260301-000456", Owner: account(resident), Org: "fj-market-regulation",
 			ItemCode: foodLicence, ItemNameHans: "食品经营许可证核发"},
 	}
-	svc, err := ratings.New(db, ratings.Config{Cases: cases, Calendar: a.Calendar})
+	svc, err := ratings.New(db, ratings.Config{Cases: cases, Calendar: a.Calendar,
+		CodeKey: []byte("api test visit-code key, 32+ bytes long")})
 	if err != nil {
 		t.Fatal(err)
 	}

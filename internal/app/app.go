@@ -111,6 +111,9 @@ type App struct {
 	Witness *ledger.Witness
 	Seals   *seal.Registry
 	Sign    *sign.Service
+	// caseCodeKey and ratingCodeKey are node secrets (keys.Service.Secret) under which cases and
+	// ratings store the hashes of the codes people hold: query codes and window-visit codes.
+	caseCodeKey, ratingCodeKey []byte
 	// The service hall: the catalogue, cases, payments (with the sandbox acquirer outside
 	// production), ratings and people's inboxes.
 	Catalog  *catalog.Service

@@ -53,6 +53,12 @@ func (a *App) newTrust(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if a.caseCodeKey, err = a.Keys.Secret(sys, keys.SecretCaseQueryCodes); err != nil {
+		return err
+	}
+	if a.ratingCodeKey, err = a.Keys.Secret(sys, keys.SecretRatingVisitCodes); err != nil {
+		return err
+	}
 	origin := ledgerOrigin(cfg.PublicURL)
 	ns, err := a.Keys.NoteSigner(sys, org.DigitalOffice, "ledger", origin)
 	if err != nil {

@@ -286,7 +286,8 @@ func newCasesSite(t testing.TB, db *store.DB, fake *clock.Fake, limits map[strin
 	pay := payments.New(db, payments.Options{})
 	inbox := notify.New(db, notify.Options{Logger: logger})
 	svc, err := cases.New(db, cases.Config{Catalog: newCaseCatalog(), People: casePeople{a.Identity}, Calendar: a.Calendar,
-		Signer: caseSigner{seals: a.Seals, sign: a.Sign}, Ledger: a.Ledger, Fees: caseFees{pay}, Notifier: inbox})
+		Signer: caseSigner{seals: a.Seals, sign: a.Sign}, Ledger: a.Ledger, Fees: caseFees{pay}, Notifier: inbox,
+		CodeKey: []byte("web test query-code key, 32+ bytes long")})
 	if err != nil {
 		t.Fatal(err)
 	}

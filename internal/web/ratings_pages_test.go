@@ -74,7 +74,8 @@ func newRatingSite(t *testing.T, db *store.DB) *ratingSite {
 		"case-pending": {CaseID: "case-pending", CaseNumber: "FJ350000-20260301-000456", Owner: res, Org: market, ItemCode: foodLicence,
 			ItemNameHans: "食品经营许可证核发"},
 	}
-	svc, err := ratings.New(db, ratings.Config{Cases: cases, Calendar: s.a.Calendar})
+	svc, err := ratings.New(db, ratings.Config{Cases: cases, Calendar: s.a.Calendar,
+		CodeKey: []byte("web test visit-code key, 32+ bytes long")})
 	if err != nil {
 		t.Fatal(err)
 	}
