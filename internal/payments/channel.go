@@ -2,6 +2,10 @@ package payments
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -36,6 +40,34 @@ type Channel interface {
 	// that does not parse is errs.Invalid; nothing of an unverified body is returned.
 	ParseCallback(body []byte, headers map[string]string) (Notification, error)
 }
+
+// ExternalCashier is implemented by a channel whose cashier — where CreatePayment's PayURL sends
+// the payer — is on another origin than the platform's own. The payment page must allow that
+// origin as a form target: browsers apply a page's Content-Security-Policy form-action to the
+// redirect that follows its form, and the pay form's answer redirects to the cashier.
+type ExternalCashier interface {
+	// CashierOrigin is the cashier's origin ("https://pay.example.cn"), or "" for a cashier on
+	// the platform's own site (the sandbox acquirer).
+	CashierOrigin() string
+}
+
+// OriginOf returns the origin (scheme://host[:port], lower case) of an absolute http or https
+// URL, such as a cashier's address, in the form a Content-Security-Policy source takes. It
+// refuses anything else, credentials in the URL included.
+func OriginOf(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("payments: origin of %q: %w", raw, err)
+	}
+	o := strings.ToLower(u.Scheme + "://" + u.Host)
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil || u.Opaque != "" || !originRE.MatchString(o) {
+		return "", fmt.Errorf("payments: %q is not an absolute http(s) URL with a host", raw)
+	}
+	return o, nil
+}
+
+// originRE is what OriginOf lets through: nothing that could end or add a CSP source.
+var originRE = regexp.MustCompile(`^https?://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:[0-9]{1,5})?$`)
 
 // ChannelInfo names a channel in the three languages of the portal.
 type ChannelInfo struct {

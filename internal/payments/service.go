@@ -69,11 +69,16 @@ func New(db *store.DB, o Options) *Service {
 var channelName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 
 // Register makes ch available under name (lower-case letters, digits, "-" and "_"; callbacks
-// arrive at /api/v1/payments/callbacks/{name}). It panics on a malformed or taken name: that is
-// a wiring mistake.
+// arrive at /api/v1/payments/callbacks/{name}). It panics on a malformed or taken name, or the
+// malformed cashier origin of an ExternalCashier: that is a wiring mistake.
 func (s *Service) Register(name string, ch Channel) {
 	if !channelName.MatchString(name) || ch == nil {
 		panic(fmt.Sprintf("payments: bad channel name %q", name))
+	}
+	if ec, ok := ch.(ExternalCashier); ok && ec.CashierOrigin() != "" {
+		if o, err := OriginOf(ec.CashierOrigin()); err != nil || o != ec.CashierOrigin() {
+			panic(fmt.Sprintf("payments: channel %q: bad cashier origin %q", name, ec.CashierOrigin()))
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,6 +86,22 @@ func (s *Service) Register(name string, ch Channel) {
 		panic(fmt.Sprintf("payments: channel %q registered twice", name))
 	}
 	s.channels[name] = ch
+}
+
+// CashierOrigins lists the origins of the registered channels' cashiers that are not on the
+// platform's own site (ExternalCashier), sorted, each once: the payment page's allowed form
+// targets besides its own origin.
+func (s *Service) CashierOrigins() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for _, ch := range s.channels {
+		if ec, ok := ch.(ExternalCashier); ok && ec.CashierOrigin() != "" {
+			out = append(out, ec.CashierOrigin())
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ChannelEntry is a registered channel.
