@@ -20,6 +20,7 @@ var layers = map[string]int{
 	"internal/store": 1, "internal/store/storetest": 1, "internal/audit": 1, "internal/events": 1,
 	"internal/blob": 1, "internal/calendar": 1, "internal/httpserver": 1, "internal/org": 1,
 	"internal/search": 1, "internal/formschema": 1, "internal/notify": 1,
+	"internal/qrcode": 1,
 	// 2 — trust services: keys and certificates, time-stamping, the ledger, seals and signatures.
 	// Domains sign and log through them; they may use each other (signing needs keys and seals).
 	"internal/keys": 2, "internal/pki": 2, "internal/tsa": 2, "internal/ledger": 2,
