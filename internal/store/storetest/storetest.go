@@ -67,7 +67,34 @@ func Open(t testing.TB, d store.Dialect, o Options) *store.DB {
 	if _, err := db.Migrate(ctx, nil); err != nil {
 		t.Fatalf("migrate %s: %v", d, err)
 	}
+	configs.Store(db, cfg)
+	t.Cleanup(func() { configs.Delete(db) })
 	return db
+}
+
+// configs remembers how Open opened each database, for Reopen.
+var configs sync.Map // *store.DB → store.Config
+
+// Reopen returns another handle on the database db (which Open returned), with its own
+// connections and clock c (db's clock if nil), closed when the test ends: another node sharing
+// the database, or the same node after a restart.
+func Reopen(t testing.TB, db *store.DB, c clock.Clock) *store.DB {
+	t.Helper()
+	v, ok := configs.Load(db)
+	if !ok {
+		t.Fatal("storetest.Reopen: the database was not opened by storetest.Open")
+	}
+	cfg := v.(store.Config)
+	cfg.Clock = c
+	if c == nil {
+		cfg.Clock = db.Clock()
+	}
+	other, err := store.Open(requestid.With(context.Background(), "test"), cfg)
+	if err != nil {
+		t.Fatalf("reopen %s: %v", db.Dialect(), err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
 }
 
 var (
