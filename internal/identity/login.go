@@ -37,6 +37,10 @@ const (
 type Meta struct {
 	ClientIP  string
 	UserAgent string
+	// IdleLimit, if not zero, is the idle limit of the session the login opens (see idle.go):
+	// a login at a kiosk. It is at least MinIdleLimit; a login with a TOTP step keeps the
+	// tighter of its two steps' limits.
+	IdleLimit time.Duration
 }
 
 // LoginResult is a login that succeeded, or that waits for its second factor.
@@ -169,7 +173,7 @@ func (s *Service) Login(ctx context.Context, identifier, password string, m Meta
 			}
 			return errCommit{errs.E(errs.Unauthenticated, "error.bad_credentials")}
 		case sec.TOTPEnabled:
-			res.Token, err = openSession(ctx, tx, a.ID, true)
+			res.Token, err = openSession(ctx, tx, a.ID, true, m.IdleLimit)
 			res.NeedTOTP, res.Account = true, a
 			if err != nil {
 				return err
@@ -193,8 +197,9 @@ func (s *Service) LoginTOTP(ctx context.Context, pendingToken, code string, m Me
 		var sess struct {
 			AccountID int64     `db:"account_id"`
 			ExpiresAt time.Time `db:"expires_at"`
+			IdleLimit *int64    `db:"idle_limit_seconds"`
 		}
-		err := tx.Get(ctx, &sess, `SELECT account_id, expires_at FROM sessions WHERE token_hash = ? AND pending_totp = 1`, tokenHash(pendingToken))
+		err := tx.Get(ctx, &sess, `SELECT account_id, expires_at, idle_limit_seconds FROM sessions WHERE token_hash = ? AND pending_totp = 1`, tokenHash(pendingToken))
 		if errs.Is(err, errs.NotFound) || (err == nil && !tx.Now.Before(sess.ExpiresAt)) {
 			return errs.E(errs.Unauthenticated, "identity.error.login_expired")
 		}
@@ -232,6 +237,10 @@ func (s *Service) LoginTOTP(ctx context.Context, pendingToken, code string, m Me
 			return err
 		}
 		res.Account = a
+		// A login that began at a kiosk stays a kiosk's, whatever page completes it.
+		if sess.IdleLimit != nil {
+			m.IdleLimit = tighterIdle(m.IdleLimit, time.Duration(*sess.IdleLimit)*time.Second)
+		}
 		res.Token, err = s.succeed(ctx, tx, a, "totp", m)
 		return err
 	})
@@ -272,7 +281,7 @@ func (s *Service) LoginWithCode(ctx context.Context, phone, code string, m Meta)
 		res.Account = a
 		if a.TOTPEnabled {
 			res.NeedTOTP = true
-			res.Token, err = openSession(ctx, tx, a.ID, true)
+			res.Token, err = openSession(ctx, tx, a.ID, true, m.IdleLimit)
 			if err != nil {
 				return err
 			}
@@ -326,21 +335,33 @@ func (s *Service) succeed(ctx context.Context, tx *store.Tx, a Account, method s
 	if _, err := tx.Exec(ctx, `UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?`, a.ID); err != nil {
 		return "", err
 	}
-	token, err := openSession(ctx, tx, a.ID, false)
+	token, err := openSession(ctx, tx, a.ID, false, m.IdleLimit)
 	if err != nil {
 		return "", err
 	}
 	return token, recordLogin(principal.With(ctx, a.Principal()), tx, &a, method, "success", m)
 }
 
-func openSession(ctx context.Context, tx *store.Tx, accountID int64, pending bool) (string, error) {
+// openSession opens a session for account accountID, pending its TOTP step or not, with idle
+// limit idle (none if zero; then last_seen_at is not kept either).
+func openSession(ctx context.Context, tx *store.Tx, accountID int64, pending bool, idle time.Duration) (string, error) {
 	token := randomToken(32)
 	ttl := SessionTTL
 	if pending {
 		ttl = pendingTTL
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, account_id, created_at, expires_at, pending_totp) VALUES (?, ?, ?, ?, ?)`,
-		tokenHash(token), accountID, tx.Now, tx.Now.Add(ttl), b2i(pending))
+	var limit *int64
+	var seen *time.Time
+	if idle != 0 {
+		if err := checkIdleLimit(idle); err != nil {
+			return "", err
+		}
+		secs := int64(idle / time.Second)
+		limit, seen = &secs, &tx.Now
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, account_id, created_at, expires_at, pending_totp, idle_limit_seconds, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		tokenHash(token), accountID, tx.Now, tx.Now.Add(ttl), b2i(pending), limit, seen)
 	return token, err
 }
 
@@ -397,8 +418,9 @@ func (s *Service) LoginHistory(ctx context.Context, limit int) ([]LoginEvent, er
 }
 
 // SessionPrincipal returns the principal whose live session token is, acting for the enterprise
-// the session chose while that authorisation holds. Returns errs.Unauthenticated for an unknown,
-// pending or expired session.
+// the session chose while that authorisation holds. A session with an idle limit that nobody
+// used for that long is ended here (see idle.go); one within its limit is recorded as used.
+// Returns errs.Unauthenticated for an unknown, pending, expired or idle session.
 func (s *Service) SessionPrincipal(ctx context.Context, token string) (principal.Principal, error) {
 	if token == "" || len(token) > 100 {
 		return principal.Principal{}, errs.E(errs.Unauthenticated, "error.unauthenticated")
@@ -407,8 +429,10 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (principal
 		AccountID int64     `db:"account_id"`
 		ExpiresAt time.Time `db:"expires_at"`
 		ActingFor *string   `db:"acting_for"`
+		idleState
 	}
-	err := s.db.Get(ctx, &sess, `SELECT account_id, expires_at, acting_for FROM sessions WHERE token_hash = ? AND pending_totp = 0`, tokenHash(token))
+	err := s.db.Get(ctx, &sess, `SELECT account_id, expires_at, acting_for, idle_limit_seconds, last_seen_at
+		FROM sessions WHERE token_hash = ? AND pending_totp = 0`, tokenHash(token))
 	if errs.Is(err, errs.NotFound) {
 		return principal.Principal{}, errs.E(errs.Unauthenticated, "error.unauthenticated")
 	}
@@ -427,6 +451,9 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (principal
 	}
 	p := a.Principal()
 	p.Via, p.Session = "session", tokenHash(token)
+	if err := s.useSession(ctx, p, sess.idleState); err != nil {
+		return principal.Principal{}, err
+	}
 	if sess.ActingFor != nil {
 		if err := s.applyActingFor(ctx, &p, *sess.ActingFor); err != nil {
 			return principal.Principal{}, err
@@ -466,10 +493,20 @@ func accountByPhoneTx(ctx context.Context, tx *store.Tx, phone string) (Account,
 // LoginTime returns when login session session (principal.Principal.Session, the hash of its
 // cookie) of account accountID began: when its person signed in, after the TOTP step if there
 // was one. The OpenID Connect provider reports it as auth_time and checks max_age against it.
-// Returns errs.NotFound if there is no such live session.
+// Returns errs.NotFound if there is no such live session (expired, or idle beyond its limit).
 func (s *Service) LoginTime(ctx context.Context, accountID int64, session string) (time.Time, error) {
-	var at time.Time
-	err := s.db.Get(ctx, &at, `SELECT created_at FROM sessions WHERE token_hash = ? AND account_id = ? AND pending_totp = 0
-		AND expires_at > ?`, session, accountID, s.db.Clock().Now())
-	return at.UTC(), err
+	now := s.db.Clock().Now()
+	var sess struct {
+		CreatedAt time.Time `db:"created_at"`
+		idleState
+	}
+	err := s.db.Get(ctx, &sess, `SELECT created_at, idle_limit_seconds, last_seen_at FROM sessions
+		WHERE token_hash = ? AND account_id = ? AND pending_totp = 0 AND expires_at > ?`, session, accountID, now)
+	if err == nil && sess.idle(now) {
+		err = errs.E(errs.NotFound, "error.not_found")
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sess.CreatedAt.UTC(), nil
 }
