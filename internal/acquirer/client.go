@@ -39,15 +39,24 @@ type ClientConfig struct {
 	Clock clock.Clock
 	// Info names the channel for payers; the sandbox's names when zero.
 	Info payments.ChannelInfo
+	// CashierURL is where payers' browsers reach the acquirer's cashier, when that is another
+	// site than the platform's (e.g. "https://pay.example.cn"): its origin becomes an allowed
+	// form target of the payment page. "" for a cashier on the platform's own site (the sandbox
+	// mounted under BasePath).
+	CashierURL string
 }
 
 // Client is the payment channel backed by the acquirer.
 type Client struct {
-	cfg ClientConfig
-	kid string
+	cfg     ClientConfig
+	kid     string
+	cashier string // the cashier's origin, "" for the platform's own
 }
 
-var _ payments.Channel = (*Client)(nil)
+var (
+	_ payments.Channel         = (*Client)(nil)
+	_ payments.ExternalCashier = (*Client)(nil)
+)
 
 // NewClient returns the channel client.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -59,6 +68,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if !validNotifyURL(cfg.AcquirerURL) || !validNotifyURL(cfg.NotifyURL) {
 		return nil, errors.New("acquirer client: AcquirerURL and NotifyURL must be absolute http(s) URLs")
+	}
+	var cashier string
+	if cfg.CashierURL != "" {
+		var err error
+		if cashier, err = payments.OriginOf(cfg.CashierURL); err != nil {
+			return nil, fmt.Errorf("acquirer client: CashierURL must be an absolute http(s) URL: %w", err)
+		}
 	}
 	cfg.AcquirerURL = strings.TrimSuffix(cfg.AcquirerURL, "/")
 	cfg.ReturnURL = strings.TrimSuffix(cfg.ReturnURL, "/")
@@ -72,11 +88,15 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Info = payments.ChannelInfo{NameHans: "沙箱收单（支付宝、微信支付、银联）", NameHant: "沙箱收單（支付寶、微信支付、銀聯）",
 			NameEn: "Sandbox acquirer (Alipay, WeChat Pay, UnionPay)"}
 	}
-	return &Client{cfg: cfg, kid: KeyID(cfg.PublicKey)}, nil
+	return &Client{cfg: cfg, kid: KeyID(cfg.PublicKey), cashier: cashier}, nil
 }
 
 // Describe names the channel.
 func (c *Client) Describe() payments.ChannelInfo { return c.cfg.Info }
+
+// CashierOrigin is the origin of ClientConfig.CashierURL, "" for a cashier on the platform's own
+// site.
+func (c *Client) CashierOrigin() string { return c.cashier }
 
 // maxAnswer bounds an answer read from the acquirer (a statement of a busy day included).
 const maxAnswer = 32 << 20
