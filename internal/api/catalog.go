@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
 func init() {
@@ -150,11 +152,11 @@ func (a *API) installCatalog(srv *httpserver.Server) {
 			Response: arr(ref("CatalogRevision"))}, h.versions(k.kind))
 		a.route(srv, operation{Method: "POST", Path: base + "/{code}/submit", ID: "submitCatalog" + k.name, Tag: tag, Auth: true,
 			Summary: "Submit the draft for review (the organisation's administrators). No body, or {}", Params: []param{code},
-			Response: ref("CatalogRevision")}, h.submit(k.kind))
+			Response: ref("CatalogRevision")}, h.step(k.kind, h.cat.Submit))
 		a.route(srv, operation{Method: "POST", Path: base + "/{code}/publish", ID: "publishCatalog" + k.name, Tag: tag, Auth: true,
 			Summary: "Publish the submitted version; the one published before is kept, superseded (the digital office's " +
 				"administrators). A bundle is published once all its items are. No body, or {}", Params: []param{code},
-			Response: ref("CatalogRevision")}, h.publish(k.kind))
+			Response: ref("CatalogRevision")}, h.step(k.kind, h.cat.Publish))
 		a.route(srv, operation{Method: "POST", Path: base + "/{code}/return", ID: "returnCatalog" + k.name, Tag: tag, Auth: true,
 			Summary: "Return the submitted version to its organisation with a reason (the digital office's administrators)",
 			Params:  []param{code}, Body: obj(map[string]any{"reason": str("at most 500 characters")}, "reason"),
@@ -328,7 +330,10 @@ func emptyBody(r *http.Request) error {
 	return decode(r, &body)
 }
 
-func (h catalogAPI) submit(kind catalog.Kind) httpserver.HandlerFunc {
+// step serves a step of the review workflow that takes no body (or {}): submitting a draft, or
+// publishing the submitted version.
+func (h catalogAPI) step(kind catalog.Kind,
+	do func(context.Context, principal.Principal, catalog.Kind, string) (catalog.Revision, error)) httpserver.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := authenticated(r)
 		if err != nil {
@@ -337,24 +342,7 @@ func (h catalogAPI) submit(kind catalog.Kind) httpserver.HandlerFunc {
 		if err := emptyBody(r); err != nil {
 			return err
 		}
-		rev, err := h.cat.Submit(r.Context(), p, kind, r.PathValue("code"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, rev)
-	}
-}
-
-func (h catalogAPI) publish(kind catalog.Kind) httpserver.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := authenticated(r)
-		if err != nil {
-			return err
-		}
-		if err := emptyBody(r); err != nil {
-			return err
-		}
-		rev, err := h.cat.Publish(r.Context(), p, kind, r.PathValue("code"))
+		rev, err := do(r.Context(), p, kind, r.PathValue("code"))
 		if err != nil {
 			return err
 		}
