@@ -207,20 +207,28 @@ func queryInt(r *http.Request, name string, def int64) (int64, bool, error) {
 	return n, true, nil
 }
 
+// queryLimit reads the limit query parameter of a listing: def when omitted, else 1 to max.
+func queryLimit(r *http.Request, def, max int64) (int, error) {
+	n, given, err := queryInt(r, "limit", def)
+	if err != nil {
+		return 0, err
+	}
+	if given && (n < 1 || n > max) {
+		return 0, errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(n, 10))
+	}
+	return int(n), nil
+}
+
 // pageOf reads the from and limit query parameters of a listing (0 and 100 when omitted).
 func pageOf(r *http.Request) (from int64, limit int, err error) {
 	from, _, err = queryInt(r, "from", 0)
 	if err != nil {
 		return 0, 0, err
 	}
-	n, _, err := queryInt(r, "limit", 100)
-	if err != nil {
+	if limit, err = queryLimit(r, 100, ledger.MaxPage); err != nil {
 		return 0, 0, err
 	}
-	if n < 1 || n > ledger.MaxPage {
-		return 0, 0, errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(n, 10))
-	}
-	return from, int(n), nil
+	return from, limit, nil
 }
 
 func (h ledgerAPI) entries(w http.ResponseWriter, r *http.Request) error {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +69,9 @@ type paymentsAPI struct {
 	pay *payments.Service
 }
 
+// maxPaymentsList bounds one list of orders or reconciliation reports.
+const maxPaymentsList = 500
+
 // installPayments serves /api/v1/payments. The service decides who may do what: payers see
 // and pay their own orders, officials see their organisation's, its approvers refund and close,
 // administrators reconcile. Callbacks carry no login: the channel's signature is their proof.
@@ -93,7 +95,7 @@ func (a *API) installPayments(srv *httpserver.Server) {
 			{Name: "notice_number", In: "query", Description: "find one order by its payment notice number", Schema: str("")},
 			{Name: "reference_kind", In: "query", Description: "with reference_id: the orders of one case", Schema: str("")},
 			{Name: "reference_id", In: "query", Schema: str("")},
-			{Name: "limit", In: "query", Description: "1–500; 50 when omitted", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 500}},
+			{Name: "limit", In: "query", Description: "1–500; 50 when omitted", Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": maxPaymentsList}},
 			{Name: "offset", In: "query", Schema: map[string]any{"type": "integer", "minimum": 0}},
 		},
 		Response: arr(ref("PaymentOrder"))}, h.list)
@@ -131,7 +133,7 @@ func (a *API) installPayments(srv *httpserver.Server) {
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/payments/reconciliations", ID: "listReconciliations", Tag: tag, Auth: true,
 		Summary: "Reconciliation reports, newest first (administrators: the digital office's all, an organisation's its own)",
 		Params: []param{{Name: "limit", In: "query", Description: "1–500; 50 when omitted",
-			Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 500}}},
+			Schema: map[string]any{"type": "integer", "minimum": 1, "maximum": maxPaymentsList}}},
 		Response: arr(ref("ReconciliationReport"))}, h.reports)
 	a.route(srv, operation{Method: "POST", Path: "/api/v1/payments/reconciliations", ID: "reconcile", Tag: tag, Auth: true,
 		Status: http.StatusCreated,
@@ -200,18 +202,15 @@ func (h paymentsAPI) list(w http.ResponseWriter, r *http.Request) error {
 	if (f.ReferenceKind == "") != (f.ReferenceID == "") {
 		return errs.Field("reference_id", "payments.error.reference_pair")
 	}
-	limit, _, err := queryInt(r, "limit", 50)
+	limit, err := queryLimit(r, 50, maxPaymentsList)
 	if err != nil {
 		return err
-	}
-	if limit < 1 || limit > 500 {
-		return errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(limit, 10))
 	}
 	offset, _, err := queryInt(r, "offset", 0)
 	if err != nil {
 		return err
 	}
-	f.Limit, f.Offset = int(limit), int(min(offset, 1<<30))
+	f.Limit, f.Offset = limit, int(min(offset, 1<<30))
 	list, err := h.pay.List(r.Context(), p, f)
 	if err != nil {
 		return err
@@ -375,14 +374,11 @@ func (h paymentsAPI) reports(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit, _, err := queryInt(r, "limit", 50)
+	limit, err := queryLimit(r, 50, maxPaymentsList)
 	if err != nil {
 		return err
 	}
-	if limit < 1 || limit > 500 {
-		return errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(limit, 10))
-	}
-	list, err := h.pay.Reports(r.Context(), p, int(limit))
+	list, err := h.pay.Reports(r.Context(), p, limit)
 	if err != nil {
 		return err
 	}

@@ -323,18 +323,6 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	return b, nil
 }
 
-// queryLimit reads limit, 1–500 (0 when omitted).
-func queryLimit(r *http.Request) (int, error) {
-	n, given, err := queryInt(r, "limit", 0)
-	if err != nil {
-		return 0, err
-	}
-	if given && (n < 1 || n > ratings.MaxList) {
-		return 0, errs.Field("limit", "ledger.error.bad_number", "limit", strconv.FormatInt(n, 10))
-	}
-	return int(n), nil
-}
-
 type statsRowView struct {
 	OrgName string `json:"org_name"`
 	ratings.StatsRow
@@ -514,7 +502,7 @@ func (h ratingsAPI) list(w http.ResponseWriter, r *http.Request) error {
 	if f.BadOnly, err = queryBool(r, "bad"); err != nil {
 		return err
 	}
-	if f.Limit, err = queryLimit(r); err != nil {
+	if f.Limit, err = queryLimit(r, 0, ratings.MaxList); err != nil {
 		return err
 	}
 	if r.URL.Query().Has("from") || r.URL.Query().Has("to") {
@@ -594,7 +582,7 @@ func (h ratingsAPI) tasks(w http.ResponseWriter, r *http.Request) error {
 	if f.OverdueOnly, err = queryBool(r, "overdue"); err != nil {
 		return err
 	}
-	if f.Limit, err = queryLimit(r); err != nil {
+	if f.Limit, err = queryLimit(r, 0, ratings.MaxList); err != nil {
 		return err
 	}
 	list, err := h.svc.Tasks(r.Context(), p, f)
@@ -717,7 +705,7 @@ func (h ratingsAPI) appeals(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errs.Field("status", "api.ratings.bad_status")
 	}
-	if f.Limit, err = queryLimit(r); err != nil {
+	if f.Limit, err = queryLimit(r, 0, ratings.MaxList); err != nil {
 		return err
 	}
 	list, err := h.svc.Appeals(r.Context(), p, f)
