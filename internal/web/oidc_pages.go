@@ -181,11 +181,7 @@ func allowFormRedirects(w http.ResponseWriter, app apps.App) {
 			origins = append(origins, o)
 		}
 	}
-	csp := w.Header().Get("Content-Security-Policy")
-	if len(origins) == 0 || !strings.Contains(csp, "form-action 'self'") {
-		return
-	}
-	w.Header().Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(origins, " "), 1))
+	addFormActions(w, origins)
 }
 
 func hostForCSP(h string) string {

@@ -216,6 +216,11 @@ func (s *Site) newPayOrderPage(w http.ResponseWriter, r *http.Request) (payOrder
 	page := payOrderPage{basePage: b, Order: s.newOrderView(b, name, o), Official: p.Kind == principal.Official, F: newForm(r)}
 	page.IsPayer = p.Kind == principal.Resident || p.Kind == principal.Agent
 	page.CanPay = page.IsPayer && o.Status.Payable() && len(s.cfg.Payments.Channels()) > 0
+	if page.CanPay {
+		// The pay form's answer redirects to the chosen channel's cashier, which may be on the
+		// acquirer's own site.
+		addFormActions(w, s.cfg.Payments.CashierOrigins())
+	}
 	may := payments.CanRefund(p, o.Org)
 	page.CanRefund = may && o.Refundable() > 0 && (o.Status == payments.Paid || o.Status == payments.PartiallyRefunded || o.Status == payments.Exception)
 	page.CanClose = may && o.Status.Payable()
