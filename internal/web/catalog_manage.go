@@ -313,7 +313,7 @@ func postedItem(r *http.Request, p principal.Principal) (catalog.Item, map[strin
 	v := r.PostFormValue
 	it := catalog.Item{Code: v("code"), BasicCode: v("basic_code"), HandlingCode: v("handling_code"), Type: catalog.ItemType(v("type")),
 		Org: p.OrgCode, Level: v("level"), RegionCode: v("region_code"), NameHans: v("name_hans"), NameHant: v("name_hant"),
-		NameEn: v("name_en"), Keywords: splitList(v("keywords")), ServiceObject: v("service_object"),
+		NameEn: v("name_en"), Keywords: splitList(v("keywords")), ServiceObject: v("service_object"), AgentScope: v("agent_scope"),
 		Conditions: postedText(r, "conditions"), LegalBasis: postedText(r, "legal_basis"), HandlingForms: r.PostForm["handling_forms"],
 		JointBodies: r.PostForm["joint_bodies"], ComplaintChannel: postedText(r, "complaint_channel"), Place: postedText(r, "place"),
 		CrossRegion: v("cross_region"), LifeEvents: r.PostForm["life_events"], Stages: r.PostForm["stages"],
@@ -373,6 +373,7 @@ func itemValues(it catalog.Item) url.Values {
 	set("name_en", it.NameEn)
 	set("keywords", strings.Join(it.Keywords, "\n"))
 	set("service_object", it.ServiceObject)
+	set("agent_scope", it.AgentScope)
 	v.Set("legal_days", strconv.Itoa(it.LegalDays))
 	v.Set("promised_days", strconv.Itoa(it.PromisedDays))
 	v.Set("visits", strconv.Itoa(it.Visits))
@@ -562,6 +563,8 @@ func (s *Site) newItemFormPage(w http.ResponseWriter, r *http.Request, code stri
 			fs.hint(fs.area("keywords", "catalog.page.keywords", false, 3), "catalog.page.keywords_hint"))},
 		{ID: "service", Title: b.T("catalog.page.section_service"), Fields: []fieldView{
 			fs.options("radio", "service_object", "catalog.page.object", true, choices(b, labelObject, catalog.Objects)),
+			fs.hint(fs.options("select", "agent_scope", "catalog.page.agent_scope", false, choices(b, "identity.scope.", catalog.AgentScopes)),
+				"catalog.page.agent_scope_hint"),
 			fs.number("legal_days", "catalog.page.legal_days"), fs.number("promised_days", "catalog.page.promised_days"),
 			fs.options("checkboxes", "handling_forms", "catalog.page.handling_forms", true, choices(b, labelForm, catalog.HandlingForms)),
 			fs.number("visits", "catalog.page.visits"),

@@ -283,7 +283,7 @@ func itemForm(kv ...string) url.Values {
 	code := catalog.OrgCreditCode("fz-market-regulation") + "000105099000"
 	v := url.Values{"code": {code}, "basic_code": {"000105099000"}, "type": {"administrative_licensing"},
 		"name_hans": {"药品零售企业经营许可"}, "name_hant": {"藥品零售企業經營許可"}, "name_en": {"Licence for a pharmacy"},
-		"keywords": {"药店\n开药店"}, "service_object": {"enterprise"}, "legal_days": {"20"}, "promised_days": {"10"},
+		"keywords": {"药店\n开药店"}, "service_object": {"enterprise"}, "agent_scope": {"licences"}, "legal_days": {"20"}, "promised_days": {"10"},
 		"conditions.zh-Hans": {"有依法经过资格认定的药学技术人员。"}, "legal_basis.zh-Hans": {"《中华人民共和国药品管理法》第五十一条"},
 		"handling_forms": {"window", "online"}, "visits": {"0"}, "online_depth": {"4"}, "cross_region": {"province"},
 		"stages":           {"startup"},
@@ -350,6 +350,7 @@ func TestCatalogManagePages(t *testing.T) {
 			{itemForm("fees.0.amount", "ten"), "fees.0.amount"},
 			{itemForm("legal_days", "x"), "legal_days"},
 			{itemForm("code", "ABC"), "code"},
+			{itemForm("agent_scope", "all"), "agent_scope"},
 		} {
 			w := s.post("/catalog/manage/items", fzAdmin, tc.form)
 			wantStatus(t, "bad draft "+tc.field, w, http.StatusBadRequest)
@@ -377,6 +378,9 @@ func TestCatalogManagePages(t *testing.T) {
 		}
 		if v, _ := attr(one(t, doc, `input[name="fees.0.amount"]`), "value"); v != "10.50" {
 			t.Errorf("fee read back as %q", v)
+		}
+		if v, _ := attr(one(t, doc, `select[name="agent_scope"] option[selected]`), "value"); v != "licences" {
+			t.Errorf("agent scope read back as %q", v)
 		}
 		if v, _ := attr(one(t, doc, `input[name="materials.1.code"]`), "value"); v != "business-licence" {
 			t.Errorf("the blank row was kept: materials.1.code = %q", v)
