@@ -6,6 +6,10 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"image"
+	"image/draw"
+	_ "image/jpeg" // seal images may be JPEG
+	"image/png"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -74,6 +78,10 @@ func PDF(ctx context.Context, document []byte, signer crypto.Signer, cert *x509.
 	if err != nil {
 		return nil, err
 	}
+	sealImage, err := withAlpha(opt.SealImage)
+	if err != nil {
+		return nil, err
+	}
 	page := opt.Page
 	if page <= 0 {
 		page = 1
@@ -101,7 +109,7 @@ func PDF(ctx context.Context, document []byte, signer crypto.Signer, cert *x509.
 			Page:       uint32(page),
 			LowerLeftX: opt.Rect[0], LowerLeftY: opt.Rect[1],
 			UpperRightX: opt.Rect[2], UpperRightY: opt.Rect[3],
-			Image: opt.SealImage,
+			Image: sealImage,
 		},
 	}
 	var out bytes.Buffer
@@ -134,6 +142,31 @@ func pdfSafeText(text string) string {
 		}
 	}
 	return text
+}
+
+// withAlpha returns a seal image the PDF tooling draws with its transparency: it keeps an alpha
+// channel (a soft mask) only for RGBA and NRGBA images, so a palette or grey PNG — what seal
+// drawing writes — would print on a black square. Such an image is redrawn as NRGBA.
+func withAlpha(img []byte) ([]byte, error) {
+	if len(img) == 0 {
+		return nil, nil
+	}
+	decoded, _, err := image.Decode(bytes.NewReader(img))
+	if err != nil {
+		return nil, errs.Wrapf(errs.Invalid, err, "sign.error.seal_image")
+	}
+	switch decoded.(type) {
+	case *image.NRGBA, *image.RGBA:
+		return img, nil
+	}
+	b := decoded.Bounds()
+	out := image.NewNRGBA(b)
+	draw.Draw(out, b, decoded, b.Min, draw.Src)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // openPDF parses a PDF, turning the parser's panics on damaged files into errs.Invalid.

@@ -193,6 +193,10 @@ func TestPDFRefusals(t *testing.T) {
 			_, err := sign.PDF(ctx(), onePagePDF("x"), newKey(t, false), cert, chain, sign.PDFOptions{})
 			return err
 		}, "sign.error.key_mismatch"},
+		{"a seal image that is not an image", func() error {
+			_, err := sign.PDF(ctx(), onePagePDF("x"), p.ec.key, cert, chain, sign.PDFOptions{SealImage: []byte("GIF89a…"), Rect: [4]float64{400, 50, 520, 170}})
+			return err
+		}, "sign.error.seal_image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.run()
@@ -207,6 +211,28 @@ func TestPDFRefusals(t *testing.T) {
 			t.Errorf("PDF = %v, want errs.Unavailable", err)
 		}
 	})
+}
+
+// A palette seal image (what seal drawing writes) keeps its transparency: the PDF draws it with a
+// soft mask, not on a black square.
+func TestPDFSealImageTransparent(t *testing.T) {
+	p := newPKI(t)
+	cert, chain := p.ec.x509(t)
+	pal := image.NewPaletted(image.Rect(0, 0, 40, 40), color.Palette{color.Transparent, color.RGBA{R: 0xd0, A: 0xff}})
+	for i := 10; i < 30; i++ {
+		pal.SetColorIndex(i, i, 1)
+	}
+	var img bytes.Buffer
+	if err := png.Encode(&img, pal); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sign.PDF(ctx(), onePagePDF("x"), p.ec.key, cert, chain, sign.PDFOptions{SealImage: img.Bytes(), Rect: [4]float64{400, 50, 520, 170}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte("/SMask")) {
+		t.Error("the seal is drawn without its transparency (no soft mask)")
+	}
 }
 
 // TestPdfsigAcceptsSignedPDF: poppler's pdfsig reports the signed PDF's signature valid, and a
