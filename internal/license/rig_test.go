@@ -158,10 +158,12 @@ func as(p principal.Principal) context.Context { return principal.With(context.B
 // eachRig runs fn on SQLite and PostgreSQL, each with a fresh rig signing with alg.
 func eachRig(t *testing.T, alg keys.Algorithm, fn func(t *testing.T, r *rig)) {
 	t.Helper()
-	c := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
-	storetest.EachWith(t, storetest.Options{Clock: c}, func(t *testing.T, db *store.DB) {
-		fn(t, newRig(t, db, c, alg))
-	})
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			c := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, clock.China))
+			fn(t, newRig(t, storetest.Open(t, d, storetest.Options{Clock: c}), c, alg))
+		})
+	}
 }
 
 func newRig(t testing.TB, db *store.DB, c *clock.Fake, alg keys.Algorithm) *rig {
