@@ -543,8 +543,9 @@ func substitute(s string, saved map[string]string) string {
 // internalDetail matches what must never reach a client: Go error text and call context.
 var internalDetail = regexp.MustCompile(`json: |sql: |SQLSTATE|sqlite|pgx|strconv\.|%!|<nil>|\w+\.\w+\(\d*\)|goroutine `)
 
-// checkErrorShape checks the one error shape: {"error":{"kind","message","field","request_id"}}
-// with a translated message, the request id of the response, and no internal detail.
+// checkErrorShape checks the one error shape: {"error":{"kind","message","field","fields",
+// "request_id"}} with translated messages, the request id of the response, and no internal
+// detail; "fields", when there, lists every invalid field, the first being "field".
 func checkErrorShape(t *testing.T, w *httptest.ResponseRecorder, body any) {
 	t.Helper()
 	top, ok := body.(map[string]any)
@@ -556,8 +557,21 @@ func checkErrorShape(t *testing.T, w *httptest.ResponseRecorder, body any) {
 		t.Fatalf("error is not an object: %s", w.Body)
 	}
 	for k := range e {
-		if !slices.Contains([]string{"kind", "message", "field", "request_id"}, k) {
+		if !slices.Contains([]string{"kind", "message", "field", "fields", "request_id"}, k) {
 			t.Errorf("error has unexpected key %q: %s", k, w.Body)
+		}
+	}
+	if fields, ok := e["fields"].([]any); ok {
+		for i, f := range fields {
+			m, _ := f.(map[string]any)
+			name, _ := m["field"].(string)
+			msg, _ := m["message"].(string)
+			if name == "" || msg == "" || i18n.Has(msg) || internalDetail.MatchString(msg) {
+				t.Errorf("fields[%d] = %v: want a field and its translated message", i, f)
+			}
+			if i == 0 && name != e["field"] {
+				t.Errorf("fields[0] is %q, field is %q", name, e["field"])
+			}
 		}
 	}
 	message, _ := e["message"].(string)

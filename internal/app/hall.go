@@ -261,11 +261,11 @@ func (a *App) newHall(ctx context.Context, cfg Config) error {
 	a.Payments = payments.New(cfg.DB, payments.Options{Notifier: a.Inbox})
 	if a.Cases, err = cases.New(cfg.DB, cases.Config{Catalog: &catalogSource{cat: a.Catalog}, People: who,
 		Calendar: a.Calendar, Signer: decisionSigner{seals: a.Seals, sign: a.Sign, clock: cfg.DB.Clock()},
-		Ledger: a.Ledger, Fees: fees{a.Payments}, Notifier: a.Inbox, Scanner: cfg.Scanner}); err != nil {
+		Ledger: a.Ledger, Fees: fees{a.Payments}, Notifier: a.Inbox, Scanner: cfg.Scanner, CodeKey: a.caseCodeKey}); err != nil {
 		return err
 	}
 	a.Ratings, err = ratings.New(cfg.DB, ratings.Config{Cases: caseSubjects{a.Cases}, Calendar: a.Calendar,
-		Notifier: a.Inbox, Administrators: func(ctx context.Context, orgCode string) ([]int64, error) {
+		Notifier: a.Inbox, CodeKey: a.ratingCodeKey, Administrators: func(ctx context.Context, orgCode string) ([]int64, error) {
 			return who.Officials(ctx, orgCode, principal.RoleAdministrator)
 		}})
 	if err != nil {
