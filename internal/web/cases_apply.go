@@ -354,8 +354,8 @@ func caseFormStatus(tooLarge bool, err error) int {
 }
 
 // caseChannel is how a person's application arrives: from a kiosk or online.
-func caseChannel(r *http.Request) cases.Channel {
-	if isKiosk(r) {
+func (s *Site) caseChannel(r *http.Request) cases.Channel {
+	if s.isKiosk(r) {
 		return cases.ChannelKiosk
 	}
 	return cases.ChannelOnline
@@ -405,7 +405,7 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 		page.FilesAgain = filesAgain
 		return s.render(w, status, "cases/apply", page)
 	}
-	a := sp.application(caseChannel(r))
+	a := sp.application(s.caseChannel(r))
 	a.Form = values
 	if r.PostFormValue("action") == "draft" {
 		a.Form = caseDraftValues(sch, values)

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -14,78 +12,24 @@ import (
 // The self-service kiosk (/kiosk): a touch-screen layout in large type with a few big buttons
 // (services, apply, my cases, look up a case, rate), sign-in at the kiosk, and an inactivity
 // timeout that ends the session and returns to the start. A browser becomes a kiosk by opening
-// /kiosk (the kiosk cookie marks the device); every session on such a device is a kiosk session.
+// /kiosk (the kiosk cookie marks the device); every session used on such a device is a kiosk
+// session: one with the idle limit kioskIdle of its own in identity.
 //
 // The timeout is enforced three times: without JavaScript a refresh to /kiosk/timeout after
-// kioskIdle, with JavaScript a timer reset by every touch that submits the end-session form,
-// and on the server, which refuses a kiosk session idle longer than kioskIdle (kioskGuard) and
-// ends it by itself shortly after (a timer per session). Identity sessions have no idle limit of
-// their own, so the server keeps the kiosk sessions' last use in this process; see kioskRegistry.
+// kioskIdle, with JavaScript a timer reset by every touch that submits the end-session form, and
+// on the server, where identity refuses (and ends) a session whose idle limit has passed since
+// its stored last use. That last check lives in the database, not in this process: every node
+// behind a load balancer, and a node after a restart, refuses an idle kiosk session alike. The
+// stored last use is written at most every few seconds, so the server may end a session up to
+// that much before kioskIdle after its last request, never after (identity's idle.go).
 
 const (
-	// kioskIdle is how long a kiosk session may go unused.
+	// kioskIdle is how long a kiosk session may go unused: the page's timers and the session's
+	// idle limit in identity.
 	kioskIdle = 120 * time.Second
-	// kioskGrace is how much longer the server waits before ending an idle kiosk session by
-	// itself, so that the page's own timeout (which says goodbye properly) comes first.
-	kioskGrace = 30 * time.Second
 	// kioskCookie marks a browser as a kiosk.
 	kioskCookie = "yiwang_kiosk"
 )
-
-// kioskRegistry keeps the kiosk sessions of this process by session (the hash of the session's
-// cookie, principal.Principal.Session): when each was last used, and a timer that ends it once
-// idle. It lives in memory: a session on a kiosk device that this process does not know (after
-// a restart, or first seen on another node) is adopted with a fresh idle period on its next
-// request. Identity sessions with an idle limit of their own would make this unnecessary.
-type kioskRegistry struct {
-	mu       sync.Mutex
-	sessions map[string]*kioskSession
-}
-
-type kioskSession struct {
-	last  time.Time
-	timer *time.Timer
-}
-
-var kiosks = &kioskRegistry{sessions: map[string]*kioskSession{}}
-
-// touch records that session (whose cookie is token) was used at now, registering it as a kiosk
-// session if it was not; end ends it after kioskIdle+kioskGrace without use.
-func (k *kioskRegistry) touch(session string, now time.Time, end func()) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if e, ok := k.sessions[session]; ok {
-		e.last = now
-		e.timer.Reset(kioskIdle + kioskGrace)
-		return
-	}
-	e := &kioskSession{last: now}
-	e.timer = time.AfterFunc(kioskIdle+kioskGrace, func() {
-		k.forget(session)
-		end()
-	})
-	k.sessions[session] = e
-}
-
-// lastUse returns when session was last used, if it is a kiosk session.
-func (k *kioskRegistry) lastUse(session string) (time.Time, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	e, ok := k.sessions[session]
-	if !ok {
-		return time.Time{}, false
-	}
-	return e.last, true
-}
-
-func (k *kioskRegistry) forget(session string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if e, ok := k.sessions[session]; ok {
-		e.timer.Stop()
-		delete(k.sessions, session)
-	}
-}
 
 // kioskDevice reports whether r's browser is marked as a kiosk.
 func kioskDevice(r *http.Request) bool {
@@ -94,64 +38,46 @@ func kioskDevice(r *http.Request) bool {
 }
 
 // isKiosk reports whether r comes from a kiosk: the device is marked, or its session is a kiosk
-// session.
-func isKiosk(r *http.Request) bool {
+// session (has an idle limit), wherever it is presented.
+func (s *Site) isKiosk(r *http.Request) bool {
 	if kioskDevice(r) {
 		return true
 	}
-	p := principal.From(r.Context())
-	if p.Via != "session" || p.Session == "" {
+	limit, err := s.cfg.Identity.SessionIdleLimit(r.Context())
+	if err != nil {
+		// The layout only: the session's limit holds whatever the page looks like.
+		s.cfg.Logger.WarnContext(r.Context(), "kiosk: reading the session's idle limit", "err", err)
 		return false
 	}
-	_, ok := kiosks.lastUse(p.Session)
-	return ok
+	return limit > 0
 }
 
-// kioskExpired checks the session of p (r's principal) if it is a kiosk session: one idle longer
-// than kioskIdle is ended (true); any other is recorded as used now.
-func (s *Site) kioskExpired(r *http.Request, p principal.Principal) (bool, error) {
-	if p.Via != "session" || p.Session == "" {
-		return false, nil
+// KioskPrincipal is the kiosk's part of the site's authentication: given the principal the
+// session cookie of r resolved to, it makes a session used on a kiosk device a kiosk session
+// (identity.Service.LimitIdle with kioskIdle; a session begun elsewhere included) and returns
+// p, or the anonymous principal if the session ended meanwhile. The idle limit itself is
+// enforced when the cookie is resolved (identity.Service.SessionPrincipal), so every page of the
+// site refuses an idle kiosk session, not only the case pages.
+func (s *Site) KioskPrincipal(r *http.Request, p principal.Principal) (principal.Principal, error) {
+	if p.Via != "session" || p.Session == "" || !kioskDevice(r) {
+		return p, nil
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return false, nil
+		return p, nil
 	}
-	now := s.cfg.DB.Clock().Now()
-	last, known := kiosks.lastUse(p.Session)
-	if !known && !kioskDevice(r) {
-		return false, nil
+	err = s.cfg.Identity.LimitIdle(principal.With(r.Context(), p), c.Value, kioskIdle)
+	if errs.Is(err, errs.Unauthenticated) {
+		return principal.Principal{Kind: principal.Anonymous}, nil
 	}
-	if known && now.Sub(last) > kioskIdle {
-		kiosks.forget(p.Session)
-		return true, s.cfg.Identity.Logout(principal.With(r.Context(), p), c.Value)
+	if err != nil {
+		return principal.Principal{}, err
 	}
-	token, ids := c.Value, s.cfg.Identity
-	kiosks.touch(p.Session, now, func() {
-		// The session was left: end it even if nobody comes back to the kiosk.
-		ctx, cancel := context.WithTimeout(principal.With(context.Background(), p), 10*time.Second)
-		defer cancel()
-		_ = ids.Logout(ctx, token)
-	})
-	return false, nil
-}
-
-// KioskPrincipal is the kiosk's check for the site's authentication: given the principal the
-// session cookie of r resolved to, it returns the anonymous principal for a kiosk session idle
-// longer than kioskIdle (which it ends) and p otherwise, recording the kiosk session's use.
-// Called from Authenticate, it makes every page of the site refuse an idle kiosk session, not
-// only the case pages (which check it themselves, kioskGuard).
-func (s *Site) KioskPrincipal(r *http.Request, p principal.Principal) (principal.Principal, error) {
-	expired, err := s.kioskExpired(r, p)
-	if err != nil || !expired {
-		return p, err
-	}
-	return principal.Principal{Kind: principal.Anonymous}, nil
+	return p, nil
 }
 
 // endKioskSession ends the session of token and makes the browser forget it.
 func (s *Site) endKioskSession(w http.ResponseWriter, r *http.Request, p principal.Principal, token string) error {
-	kiosks.forget(p.Session)
 	if err := s.cfg.Identity.Logout(principal.With(r.Context(), p), token); err != nil {
 		return err
 	}
@@ -165,24 +91,17 @@ func (s *Site) forgetSession(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// kioskGuard serves h unless the request's kiosk session was idle too long: then the session
-// ends and the browser returns to the kiosk's start.
+// kioskGuard serves h unless the request comes from a kiosk whose session is over — the
+// authentication refused its cookie, typically because the session was idle too long: then the
+// browser forgets the cookie and returns to the kiosk's start.
 func (s *Site) kioskGuard(h httpserver.HandlerFunc) httpserver.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p := principal.From(r.Context())
-		expired, err := s.kioskExpired(r, p)
-		if err != nil {
-			return err
-		}
-		if !expired && !p.Authenticated() && kioskDevice(r) {
-			// The authentication already ended it (KioskPrincipal): the cookie is stale.
-			c, err := r.Cookie(sessionCookie)
-			expired = err == nil && c.Value != ""
-		}
-		if expired {
-			s.forgetSession(w, r)
-			seeOther(w, r, "/kiosk?ended=idle")
-			return nil
+		if !principal.From(r.Context()).Authenticated() && kioskDevice(r) {
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				s.forgetSession(w, r)
+				seeOther(w, r, "/kiosk?ended=idle")
+				return nil
+			}
 		}
 		return h(w, r)
 	}
@@ -282,15 +201,18 @@ func (s *Site) kioskLoginForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "cases/kiosk_login", s.newKioskPage(w, r, "cases.kiosk.login_title"))
 }
 
-// kioskLogin signs in at the kiosk with the ordinary login; the session is a kiosk session from
-// its first moment. An account with TOTP continues on the login's TOTP step, then comes back.
+// kioskLogin signs in at the kiosk with the ordinary login; the session is a kiosk session, with
+// the kiosk's idle limit, from its first moment. An account with TOTP continues on the login's
+// TOTP step, whose session keeps the limit, then comes back.
 func (s *Site) kioskLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(r); err != nil {
 		return err
 	}
 	s.markKiosk(w, r)
 	login := r.PostFormValue("login")
-	res, err := s.cfg.Identity.Login(r.Context(), login, r.PostFormValue("password"), loginMeta(r))
+	m := loginMeta(r)
+	m.IdleLimit = kioskIdle
+	res, err := s.cfg.Identity.Login(r.Context(), login, r.PostFormValue("password"), m)
 	if errs.Is(err, errs.Unauthenticated) {
 		page := s.newKioskPage(w, r, "cases.kiosk.login_title")
 		page.Login, page.Error = login, httpserver.Translate(page.Lang, errs.Public(err))
@@ -298,18 +220,6 @@ func (s *Site) kioskLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
-	}
-	if !res.NeedTOTP {
-		p, err := s.cfg.Identity.SessionPrincipal(r.Context(), res.Token)
-		if err != nil {
-			return err
-		}
-		token, ids := res.Token, s.cfg.Identity
-		kiosks.touch(p.Session, s.cfg.DB.Clock().Now(), func() {
-			ctx, cancel := context.WithTimeout(principal.With(context.Background(), p), 10*time.Second)
-			defer cancel()
-			_ = ids.Logout(ctx, token)
-		})
 	}
 	s.signedIn(w, r, res, "/kiosk")
 	return nil
@@ -327,7 +237,7 @@ func (s *Site) kioskLogout(w http.ResponseWriter, r *http.Request) error {
 // kioskTimeout is where a kiosk page without JavaScript goes when idle: the session ends and the
 // kiosk starts again. It ends only a kiosk's session, so that a link to it elsewhere does nothing.
 func (s *Site) kioskTimeout(w http.ResponseWriter, r *http.Request) error {
-	if !isKiosk(r) {
+	if !s.isKiosk(r) {
 		seeOther(w, r, "/kiosk")
 		return nil
 	}

@@ -35,8 +35,8 @@ func (s *Site) installCases(srv *httpserver.Server) {
 	if s.cfg.Cases == nil {
 		return
 	}
-	// Every page a person may reach from a kiosk goes through the kiosk guard, which ends a kiosk
-	// session left idle.
+	// Every page a person may reach from a kiosk goes through the kiosk guard, which sends a kiosk
+	// whose session ended (left idle) back to its start.
 	g := s.kioskGuard
 	big := httpserver.MaxBody(maxApplyBody)
 	one := httpserver.MaxBody(maxMaterialBody)
@@ -76,7 +76,7 @@ type casesBase struct {
 
 func (s *Site) newCasesBase(w http.ResponseWriter, r *http.Request, titleKey string, args ...any) casesBase {
 	b := casesBase{basePage: s.newBase(w, r, titleKey, args...)}
-	if isKiosk(r) {
+	if s.isKiosk(r) {
 		b.Kiosk, b.KioskIdle, b.LargeType = true, int(kioskIdle.Seconds()), true
 		b.Nav = kioskNav(b.basePage, r)
 	}

@@ -192,7 +192,8 @@ func (s *Site) Authenticate(r *http.Request) (principal.Principal, error) {
 	if err != nil {
 		return p, err
 	}
-	// A kiosk session idle too long is over on every page, not only the case pages.
+	// A session used at a kiosk becomes a kiosk session, with the kiosk's idle limit; identity
+	// refuses it above once idle, on every page, not only the case pages.
 	return s.KioskPrincipal(r, p)
 }
 
