@@ -29,7 +29,7 @@ var layers = map[string]int{
 	// 3 — domains: each owns its tables and rules; they never import each other.
 	"internal/identity": 3, "internal/plan": 3, "internal/apps": 3,
 	"internal/catalog": 3, "internal/cases": 3, "internal/payments": 3, "internal/ratings": 3,
-	"internal/federation": 3,
+	"internal/federation": 3, "internal/license": 3,
 	// 4 — adapters: pages and JSON API over the domains.
 	"internal/web": 4, "internal/api": 4, "internal/oidc": 4,
 	"internal/acquirer": 4,
