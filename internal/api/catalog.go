@@ -57,6 +57,7 @@ func init() {
 		"complaint_channel": text("questions and complaints"), "place": text("where and when the window opens"),
 		"cross_region": strEnum("", catalog.CrossRegions), "life_events": strs("for persons", catalog.LifeEvents),
 		"stages":      strs("for enterprises", catalog.Stages),
+		"agent_scope": strEnum("the service scope an enterprise's agent must be authorised for to act on it (empty: persons only, or owners and agents authorised for all)", catalog.AgentScopes),
 		"form_schema": map[string]any{"type": "object", "description": "the application form, JSON Schema (formschema subset)"},
 	}, "code", "basic_code", "type", "name_hans", "service_object", "conditions", "legal_basis", "handling_forms", "online_depth")
 	schemas["CatalogBundle"] = obj(map[string]any{
