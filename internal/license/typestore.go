@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
@@ -108,11 +109,12 @@ func visibleType(ctx context.Context, g getter, p principal.Principal, code stri
 // field.
 func (s *Service) SaveType(ctx context.Context, p principal.Principal, in Type) (_ Type, err error) {
 	defer errs.Wrap(&err, "license.SaveType(%s)", in.Code)
+	ctx = principal.With(ctx, p)
+	if !MayEditTypes(p, strings.TrimSpace(in.Org)) {
+		return Type{}, errs.E(errs.Forbidden, "license.error.type_edit_forbidden")
+	}
 	if err := checkType(&in); err != nil {
 		return Type{}, err
-	}
-	if !MayEditTypes(p, in.Org) {
-		return Type{}, errs.E(errs.Forbidden, "license.error.type_edit_forbidden")
 	}
 	if _, err := org.Get(ctx, s.db, in.Org); errs.Is(err, errs.NotFound) {
 		return Type{}, errs.Field("org", "license.error.org_unknown")
@@ -181,6 +183,7 @@ func loadType(ctx context.Context, g getter, code string, v int) (Type, error) {
 // administrators of the type's organisation may; there must be a draft (errs.Conflict).
 func (s *Service) SubmitType(ctx context.Context, p principal.Principal, code string) (_ Type, err error) {
 	defer errs.Wrap(&err, "license.SubmitType(%s)", code)
+	ctx = principal.With(ctx, p)
 	var out Type
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		r, err := visibleType(ctx, tx, p, code)
@@ -214,6 +217,7 @@ func (s *Service) SubmitType(ctx context.Context, p principal.Principal, code st
 // errs.Conflict naming both.
 func (s *Service) PublishType(ctx context.Context, p principal.Principal, code string) (_ Type, err error) {
 	defer errs.Wrap(&err, "license.PublishType(%s)", code)
+	ctx = principal.With(ctx, p)
 	var out Type
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		r, err := visibleType(ctx, tx, p, code)
@@ -270,6 +274,7 @@ func (s *Service) PublishType(ctx context.Context, p principal.Principal, code s
 // the organisation's next save makes a new draft. Only the digital office's administrators may.
 func (s *Service) ReturnType(ctx context.Context, p principal.Principal, code, reason string) (_ Type, err error) {
 	defer errs.Wrap(&err, "license.ReturnType(%s)", code)
+	ctx = principal.With(ctx, p)
 	var out Type
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		r, err := visibleType(ctx, tx, p, code)
