@@ -113,6 +113,22 @@ func (s *Site) installKiosk(srv *httpserver.Server) {
 	srv.Handle("POST /kiosk/login", s.kioskLogin, httpserver.RateLimit(httpserver.ClassLogin))
 	srv.Handle("POST /kiosk/logout", s.kioskLogout)
 	srv.Handle("GET /kiosk/timeout", s.kioskTimeout)
+	srv.Handle("POST /kiosk/alive", s.kioskAlive)
+}
+
+// kioskAlive is the kiosk page's keep-alive: kiosk.js posts it while the person is touching or
+// typing on a page that has not reached the server (a long form), so that the idle limit counts
+// from their last touch, not their last page. Authentication has already recorded the use
+// (identity's last_seen_at); the answer only says whether the session is still there: 204, or
+// 401 when it ended (the page then returns to the kiosk's start).
+func (s *Site) kioskAlive(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if !principal.From(r.Context()).Authenticated() {
+		w.WriteHeader(http.StatusUnauthorized)
+		return nil
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // markKiosk marks the browser as a kiosk for a year.

@@ -47,6 +47,29 @@ func TestKioskAcrossNodes(t *testing.T) {
 	})
 }
 
+// The kiosk page's keep-alive keeps a session in use while the person types a long form, and
+// says when the session is over.
+func TestKioskAlive(t *testing.T) {
+	t.Parallel()
+	eachCaseSite(t, func(t *testing.T, s *casesSite) {
+		w := s.get("/kiosk", "")
+		device := cookie(w, "yiwang_kiosk")
+		w = s.post("/kiosk/login", "", url.Values{"login": {resident}, "password": {"yiwang-demo-2026"}}, device)
+		wantRedirect(t, "kiosk login", w, w.Code, "/kiosk")
+		session := cookie(w, "yiwang_session")
+		// Three minutes of typing, a keep-alive every minute: the session outlives the limit.
+		for i := range 3 {
+			s.clock.Advance(time.Minute)
+			wantStatus(t, fmt.Sprintf("keep-alive %d", i), s.post("/kiosk/alive", "", nil, device, session), http.StatusNoContent)
+		}
+		wantStatus(t, "the form sent after three minutes", s.get("/my/cases", "", device, session), http.StatusOK)
+		// Left alone past the limit, the keep-alive learns the session is over.
+		s.clock.Advance(kioskIdleForTest + time.Second)
+		wantStatus(t, "keep-alive after the limit", s.post("/kiosk/alive", "", nil, device, session), http.StatusUnauthorized)
+		wantStatus(t, "keep-alive without a session", s.post("/kiosk/alive", "", nil, device), http.StatusUnauthorized)
+	})
+}
+
 // otherNode starts another platform over s's database, as a second node or a restart sees it.
 func otherNode(t *testing.T, s *casesSite) *site {
 	t.Helper()
