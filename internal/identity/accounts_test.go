@@ -1,11 +1,15 @@
 package identity_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
@@ -217,6 +221,44 @@ func TestOfficials(t *testing.T) {
 			if a.Login == "gxt.admin" && !cmp.Equal(a.Roles, []string{principal.RoleAdministrator}) {
 				t.Errorf("gxt.admin listed with roles %v", a.Roles)
 			}
+		}
+	})
+}
+
+// The system finds a resident's account by resident ID number (a licence's holder); nobody else
+// may ask.
+func TestAccountIDByResidentID(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		idNumber := idcode.NewResidentID("350102", time.Date(1988, 3, 15, 0, 0, 0, 0, clock.China), 46)
+		a, err := e.ids.ImportResident(e.sys(), identity.Registration{Name: "陈美玲", IDType: identity.ResidentID,
+			IDNumber: idNumber, Phone: "13859001299", Password: password})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name   string
+			ctx    context.Context
+			number string
+			want   int64
+			kind   errs.Kind
+		}{
+			{"the system", e.sys(), idNumber, a.ID, ""},
+			{"typed with spaces", e.sys(), idNumber[:6] + " " + idNumber[6:], a.ID, ""},
+			{"an unknown number", e.sys(), idcode.NewResidentID("350102", time.Date(1990, 1, 1, 0, 0, 0, 0, clock.China), 12), 0, errs.NotFound},
+			{"the resident herself", e.as(a), idNumber, 0, errs.Forbidden},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := e.ids.AccountIDByResidentID(tc.ctx, tc.number)
+				if tc.kind != "" {
+					if !errs.Is(err, tc.kind) {
+						t.Fatalf("err = %v, want %s", err, tc.kind)
+					}
+					return
+				}
+				if err != nil || got != tc.want {
+					t.Fatalf("= %d, %v; want %d", got, err, tc.want)
+				}
+			})
 		}
 	})
 }

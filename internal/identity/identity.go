@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -185,6 +186,19 @@ const DigitalOffice = "fj-digital-office"
 // office, or Yiwang itself.
 func isPlatformAdmin(p principal.Principal) bool {
 	return p.Kind == principal.System || (p.IsOfficial(DigitalOffice) && p.HasRole(principal.RoleAdministrator))
+}
+
+// AccountIDByResidentID returns the id of the resident account identified by the resident ID
+// number idNumber, for Yiwang itself (a licence issued to a person finds its holder's wallet).
+// Returns errs.NotFound if there is none, errs.Forbidden unless the system asks.
+func (s *Service) AccountIDByResidentID(ctx context.Context, idNumber string) (int64, error) {
+	if principal.From(ctx).Kind != principal.System {
+		return 0, errs.E(errs.Forbidden, "error.forbidden")
+	}
+	var id int64
+	err := s.db.Get(ctx, &id, `SELECT id FROM accounts WHERE id_type = ? AND id_number = ?`,
+		string(ResidentID), idcode.Normalize(idNumber))
+	return id, err
 }
 
 // AccountIDByPhone returns the id of the account with phone, for Yiwang itself (demo seeding,
