@@ -403,6 +403,50 @@ TABLE events (
     created_at timestamp with time zone NOT NULL
 );
 
+TABLE federation_peer_lists (
+    peer_code text NOT NULL
+    version bigint NOT NULL
+    document text NOT NULL
+    content text NOT NULL
+    digest text NOT NULL
+    issued_at timestamp with time zone NOT NULL
+    next_update timestamp with time zone NOT NULL
+    fetched_at timestamp with time zone NOT NULL
+    fetched_by text NOT NULL
+    ledger_index bigint NOT NULL
+);
+
+TABLE federation_peers (
+    code text NOT NULL
+    name text NOT NULL
+    endpoint text NOT NULL
+    algorithm text NOT NULL
+    public_key bytea NOT NULL
+    fingerprint text NOT NULL
+    status text NOT NULL
+    registered_by text NOT NULL
+    registered_at timestamp with time zone NOT NULL
+    approved_by text
+    approved_at timestamp with time zone
+    suspended_by text
+    suspended_at timestamp with time zone
+    suspend_reason text NOT NULL DEFAULT ''::text
+    version bigint NOT NULL DEFAULT 0
+    imported_at timestamp with time zone
+);
+
+TABLE federation_published (
+    version bigint NOT NULL
+    content text NOT NULL
+    document text NOT NULL
+    digest text NOT NULL
+    key_id text NOT NULL
+    issued_at timestamp with time zone NOT NULL
+    next_update timestamp with time zone NOT NULL
+    published_by text NOT NULL
+    ledger_index bigint NOT NULL
+);
+
 TABLE key_data_keys (
     id text NOT NULL
     purpose text NOT NULL
@@ -1201,6 +1245,10 @@ CREATE INDEX event_deliveries_event ON event_deliveries USING btree (event_id);
 CREATE UNIQUE INDEX event_deliveries_pkey ON event_deliveries USING btree (consumer, event_id);
 CREATE INDEX events_created ON events USING btree (created_at);
 CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
+CREATE UNIQUE INDEX federation_peer_lists_pkey ON federation_peer_lists USING btree (peer_code, version);
+CREATE UNIQUE INDEX federation_peers_fingerprint_key ON federation_peers USING btree (fingerprint);
+CREATE UNIQUE INDEX federation_peers_pkey ON federation_peers USING btree (code);
+CREATE UNIQUE INDEX federation_published_pkey ON federation_published USING btree (version);
 CREATE UNIQUE INDEX key_data_keys_active ON key_data_keys USING btree (purpose) WHERE (retired_at IS NULL);
 CREATE UNIQUE INDEX key_data_keys_pkey ON key_data_keys USING btree (id);
 CREATE UNIQUE INDEX ledger_checkpoints_pkey ON ledger_checkpoints USING btree (size);

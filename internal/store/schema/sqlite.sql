@@ -416,6 +416,51 @@ CREATE TABLE events (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE federation_peer_lists (
+    peer_code    TEXT NOT NULL REFERENCES federation_peers (code),
+    version      BIGINT NOT NULL CHECK (version > 0),
+    document     TEXT NOT NULL,
+    content      TEXT NOT NULL,
+    digest       TEXT NOT NULL,
+    issued_at    TIMESTAMP NOT NULL,
+    next_update  TIMESTAMP NOT NULL,
+    fetched_at   TIMESTAMP NOT NULL,
+    fetched_by   TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL,
+    PRIMARY KEY (peer_code, version)
+);
+
+CREATE TABLE federation_peers (
+    code           TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    endpoint       TEXT NOT NULL,
+    algorithm      TEXT NOT NULL CHECK (algorithm IN ('SM2', 'ES256')),
+    public_key     BLOB NOT NULL,
+    fingerprint    TEXT NOT NULL UNIQUE,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'suspended')),
+    registered_by  TEXT NOT NULL,
+    registered_at  TIMESTAMP NOT NULL,
+    approved_by    TEXT,
+    approved_at    TIMESTAMP,
+    suspended_by   TEXT,
+    suspended_at   TIMESTAMP,
+    suspend_reason TEXT NOT NULL DEFAULT '',
+    version        BIGINT NOT NULL DEFAULT 0,
+    imported_at    TIMESTAMP
+);
+
+CREATE TABLE federation_published (
+    version      BIGINT PRIMARY KEY CHECK (version > 0),
+    content      TEXT NOT NULL,
+    document     TEXT NOT NULL,
+    digest       TEXT NOT NULL,
+    key_id       TEXT NOT NULL,
+    issued_at    TIMESTAMP NOT NULL,
+    next_update  TIMESTAMP NOT NULL,
+    published_by TEXT NOT NULL,
+    ledger_index BIGINT NOT NULL
+);
+
 CREATE TABLE key_data_keys (
     id             TEXT PRIMARY KEY,
     purpose        TEXT NOT NULL,
