@@ -28,6 +28,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
 	"github.com/yiwang-platform/yiwang/internal/payments"
@@ -86,6 +87,10 @@ type Config struct {
 	// Scanner checks uploaded materials for malware; nil uses cases.ExecutableFilter, which
 	// refuses executables and the EICAR test file but is no antivirus.
 	Scanner cases.Scanner
+
+	// Node is this node's GB/T 2260 province code, which names it to other provinces' nodes and
+	// in its licences' credentials; DefaultNode (Fujian) when empty.
+	Node string
 }
 
 // App is the assembled platform.
@@ -122,6 +127,8 @@ type App struct {
 	Acquirer *acquirer.Acquirer
 	Ratings  *ratings.Service
 	Inbox    *notify.Service
+	// Licenses keeps licence types and electronic licences, issued from approved cases.
+	Licenses *license.Service
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -167,6 +174,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		a.Close()
 		return nil, err
 	}
+	if err := a.newLicenses(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
 		a.Close()
@@ -188,6 +199,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			return nil, err
 		}
 		res.Seals += n
+		if res.LicenceTypes, err = demo.SeedLicenses(ctx, a.Licenses); err != nil {
+			a.Close()
+			return nil, err
+		}
 		a.DemoResult = &res
 	}
 	if err := a.newOIDC(ctx, cfg); err != nil {

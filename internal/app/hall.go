@@ -309,8 +309,8 @@ func (a *App) installHall(ctx context.Context, cfg Config, srv *httpserver.Serve
 }
 
 // runHall runs the hall's background work until ctx ends: the sandbox acquirer's notifications,
-// the expiry of unpaid orders, and the sweeps that flag cases due soon or overdue and
-// rectification tasks past their deadline.
+// the expiry of unpaid orders, and the sweeps that flag cases due soon or overdue, rectification
+// tasks past their deadline and licences past their validity.
 func (a *App) runHall(ctx context.Context, wg *sync.WaitGroup) {
 	if a.Acquirer != nil {
 		wg.Go(func() {
@@ -329,6 +329,9 @@ func (a *App) runHall(ctx context.Context, wg *sync.WaitGroup) {
 			}
 			if _, err := a.Ratings.Sweep(ctx); err != nil && ctx.Err() == nil {
 				a.logger.Error("rectification sweep", "err", err)
+			}
+			if _, err := a.Licenses.Sweep(ctx); err != nil && ctx.Err() == nil {
+				a.logger.Error("licence expiry sweep", "err", err)
 			}
 			select {
 			case <-ctx.Done():

@@ -64,6 +64,8 @@ type Result struct {
 	Reports int
 	// Seals counts the demo seals requested (SeedSeals).
 	Seals int
+	// LicenceTypes counts the licence types published (SeedLicenses).
+	LicenceTypes int
 }
 
 // Calendar is the working-day arithmetic seeding needs (a *calendar.Calendar or *calendar.Live).

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+
+	"github.com/yiwang-platform/yiwang/internal/cases"
+	"github.com/yiwang-platform/yiwang/internal/catalog"
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/license"
+	"github.com/yiwang-platform/yiwang/internal/org"
+	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/store"
+)
+
+// DefaultNode is the node's province code when Config.Node is empty: Fujian.
+const DefaultNode = "350000"
+
+// licenseDirectory gives the licence service the organisations of the directory with their
+// credit codes: the same codes the catalogue's item codes begin with (catalog.OrgCreditCode),
+// since the directory keeps none of its own.
+type licenseDirectory struct{ db *store.DB }
+
+func (d licenseDirectory) Organisation(ctx context.Context, code string) (license.Organisation, error) {
+	o, err := org.Get(ctx, d.db, code)
+	if err != nil {
+		return license.Organisation{}, err
+	}
+	return license.Organisation{Code: o.Code, CreditCode: catalog.OrgCreditCode(o.Code), NameHans: o.NameHans,
+		Region: o.RegionCode}, nil
+}
+
+// licenseHolders finds licence holders' accounts in identity.
+type licenseHolders struct{ ids *identity.Service }
+
+func (h licenseHolders) Resident(ctx context.Context, account int64) (string, string, error) {
+	a, err := h.ids.Account(ctx, account)
+	if err != nil {
+		return "", "", err
+	}
+	if a.Kind != principal.Resident || a.IDType == nil || *a.IDType != string(identity.ResidentID) || a.IDNumber == nil {
+		return "", "", errs.E(errs.NotFound, "error.not_found")
+	}
+	return a.DisplayName, *a.IDNumber, nil
+}
+
+func (h licenseHolders) ResidentAccount(ctx context.Context, idNumber string) (int64, error) {
+	return h.ids.AccountIDByResidentID(principal.With(ctx, principal.SystemPrincipal), idNumber)
+}
+
+func (h licenseHolders) Enterprise(ctx context.Context, creditCode string) (string, int64, error) {
+	e, err := h.ids.Enterprise(ctx, creditCode)
+	if err != nil {
+		return "", 0, err
+	}
+	return e.Name, e.OwnerAccountID, nil
+}
+
+// caseForms gives the licence service the form of a decided case, whose values become the
+// licence's face data.
+type caseForms struct{ cases *cases.Service }
+
+func (c caseForms) CaseForm(ctx context.Context, caseID string) (map[string]any, error) {
+	k, err := c.cases.Get(ctx, principal.SystemPrincipal, caseID)
+	if err != nil {
+		return nil, err
+	}
+	return k.Form, nil
+}
+
+// newLicenses assembles the licence service (after the hall: licences are issued from its
+// cases) and subscribes it to decided cases.
+func (a *App) newLicenses(cfg Config) error {
+	node := cfg.Node
+	if node == "" {
+		node = DefaultNode
+	}
+	var err error
+	a.Licenses, err = license.New(cfg.DB, license.Config{Node: node, Keys: a.Keys, Ledger: a.Ledger,
+		Directory: licenseDirectory{cfg.DB}, Holders: licenseHolders{a.Identity}, Notifier: a.Inbox,
+		Cases: caseForms{a.Cases}})
+	if err != nil {
+		return err
+	}
+	a.Licenses.Subscribe(a.Dispatcher)
+	return nil
+}
