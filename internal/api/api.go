@@ -20,6 +20,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/payments"
 	"github.com/yiwang-platform/yiwang/internal/pki"
@@ -58,6 +59,8 @@ type Config struct {
 	Payments *payments.Service
 	Ratings  *ratings.Service
 	Inbox    *notify.Service
+	// Licenses keeps licence types and electronic licences; nil installs none of their routes.
+	Licenses *license.Service
 	Version  string
 }
 
@@ -90,6 +93,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installPayments(srv)
 	a.installRatings(srv)
 	a.installInbox(srv)
+	a.installLicenseWork(srv)
 }
 
 // route registers one documented operation.

@@ -211,7 +211,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, OIDC: a.OIDC, Apps: a.Apps, Logger: cfg.Logger,
 		Secure: cfg.Production, Demo: cfg.Demo, Seals: a.Seals, Sign: a.Sign, Ledger: a.Ledger, PKI: a.PKI,
-		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox})
+		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
+		Licenses: a.Licenses})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -237,7 +238,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.OIDC.OnEndSession(site.EndSession)
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
 		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign,
-		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox})
+		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
+		Licenses: a.Licenses})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil

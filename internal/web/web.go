@@ -24,6 +24,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/payments"
@@ -65,6 +66,9 @@ type Config struct {
 	Payments *payments.Service
 	Ratings  *ratings.Service
 	Inbox    *notify.Service
+	// Licenses keeps licence types and electronic licences; without it their pages are not
+	// installed.
+	Licenses *license.Service
 	Logger   *slog.Logger
 	// Secure marks cookies Secure; set it whenever users reach the site over HTTPS.
 	Secure bool
@@ -89,7 +93,8 @@ var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "pla
 // allPageNames is pageNames and each module's own list (declared in its <module>_pages.go).
 func allPageNames() []string {
 	out := append([]string(nil), pageNames...)
-	for _, l := range [][]string{catalogPageNames, casesPageNames, paymentsPageNames, ratingsPageNames, inboxPageNames} {
+	for _, l := range [][]string{catalogPageNames, casesPageNames, paymentsPageNames, ratingsPageNames, inboxPageNames,
+		licenseWorkPageNames} {
 		out = append(out, l...)
 	}
 	return out
@@ -163,6 +168,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installPayments(srv)
 	s.installRatings(srv)
 	s.installInbox(srv)
+	s.installLicenseWork(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
