@@ -5,11 +5,15 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
+	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
+	"github.com/yiwang-platform/yiwang/internal/seal"
+	"github.com/yiwang-platform/yiwang/internal/sign"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
@@ -68,6 +72,52 @@ func (c caseForms) CaseForm(ctx context.Context, caseID string) (map[string]any,
 	return k.Form, nil
 }
 
+// licensePDFSigner seals licences' PDFs with the issuing organisation's seal: its official seal
+// if it has one in force that signs PDFs (ECDSA), else another such seal, a special-purpose
+// (approval) seal first. The organisation's licence system applies it as one of its seal users,
+// so the register names "official:license-pdf" as the signer.
+type licensePDFSigner struct {
+	db    *store.DB
+	seals *seal.Registry
+	sign  *sign.Service
+	clock clock.Clock
+}
+
+func (d licensePDFSigner) SignPDF(ctx context.Context, orgCode string, pdf []byte, rect [4]float64) ([]byte, error) {
+	list, err := d.seals.List(ctx, principal.SystemPrincipal, orgCode)
+	if err != nil {
+		return nil, err
+	}
+	var chosen *seal.Seal
+	now := d.clock.Now()
+	for _, kind := range []seal.Kind{seal.Official, seal.Special, ""} {
+		for i := range list {
+			if (kind == "" || list[i].Kind == kind) && list[i].Algorithm == keys.ECDSAP256 && list[i].UsableAt(now) {
+				chosen = &list[i]
+				break
+			}
+		}
+		if chosen != nil {
+			break
+		}
+	}
+	if chosen == nil {
+		name := orgCode
+		if o, err := org.Get(ctx, d.db, orgCode); err == nil {
+			name = o.NameHans
+		}
+		return nil, errs.E(errs.Unavailable, "license.error.no_pdf_seal", name)
+	}
+	signer := principal.Principal{Kind: principal.Official, Login: "license-pdf", Name: "电子证照系统", OrgCode: orgCode,
+		Roles: []string{principal.RoleSealUser}}
+	res, err := d.sign.Sign(ctx, signer, sign.Request{SealID: chosen.ID, Format: sign.FormatPDF, Document: pdf,
+		DocumentName: "licence.pdf", Reason: "电子证照", Rect: rect})
+	if err != nil {
+		return nil, err
+	}
+	return res.Signature, nil
+}
+
 // newLicenses assembles the licence service (after the hall: licences are issued from its
 // cases) and subscribes it to decided cases.
 func (a *App) newLicenses(cfg Config) error {
@@ -78,7 +128,8 @@ func (a *App) newLicenses(cfg Config) error {
 	var err error
 	a.Licenses, err = license.New(cfg.DB, license.Config{Node: node, Keys: a.Keys, Ledger: a.Ledger,
 		Directory: licenseDirectory{cfg.DB}, Holders: licenseHolders{a.Identity}, Notifier: a.Inbox,
-		Cases: caseForms{a.Cases}})
+		Cases: caseForms{a.Cases}, PublicURL: cfg.PublicURL,
+		PDFSigner: licensePDFSigner{db: cfg.DB, seals: a.Seals, sign: a.Sign, clock: cfg.DB.Clock()}})
 	if err != nil {
 		return err
 	}

@@ -113,6 +113,11 @@ type Config struct {
 	// Peers are the keys of other nodes (federation) that verification also trusts; may be nil.
 	// A peer key that claims to sign for this node is ignored.
 	Peers credential.Resolver
+	// PDFSigner seals licences' PDFs with their issuers' seals; without it PDF is
+	// errs.Unavailable. PublicURL is where people reach this node (https://…, no path): the QR
+	// code on a PDF reads PublicURL + "/verify?id=<identifier>" (a path alone when empty).
+	PDFSigner PDFSigner
+	PublicURL string
 	// SnapshotTTL is how long a status snapshot is current (its next update); a day if zero.
 	SnapshotTTL time.Duration
 	// Clock gives today's date and verification times; the store's clock if nil.
