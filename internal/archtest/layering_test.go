@@ -16,6 +16,7 @@ var layers = map[string]int{
 	// 0 — primitives: no Yiwang imports but each other.
 	"internal/errs": 0, "internal/clock": 0, "internal/requestid": 0, "internal/principal": 0,
 	"internal/i18n": 0, "internal/idcode": 0, "internal/logmask": 0, "internal/credential": 0,
+	"internal/plaintext": 0,
 	// 1 — platform: storage, audit, events, calendar, files, HTTP foundation, organisations.
 	"internal/store": 1, "internal/store/storetest": 1, "internal/audit": 1, "internal/events": 1,
 	"internal/blob": 1, "internal/calendar": 1, "internal/httpserver": 1, "internal/org": 1,

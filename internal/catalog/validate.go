@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 )
 
 // Limits on what an entry holds.
@@ -36,35 +36,6 @@ const (
 	MaxMaterialBytes = 50 << 20
 )
 
-// plain reports whether s is valid UTF-8 without control characters other than newlines and
-// tabs in multi-line texts: texts are shown on pages and PostgreSQL refuses NUL.
-func plain(s string, multiline bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
-			return false
-		}
-	}
-	return true
-}
-
-// line cleans a one-line text of field: trimmed, plain, at most max characters; required says
-// whether it may be empty.
-func line(s *string, field string, max int, required bool) error {
-	*s = strings.TrimSpace(*s)
-	switch {
-	case *s == "" && required:
-		return errs.Field(field, "catalog.error.required")
-	case utf8.RuneCountInString(*s) > max:
-		return errs.Field(field, "catalog.error.too_long", max)
-	case !plain(*s, false):
-		return errs.Field(field, "catalog.error.plain_text")
-	}
-	return nil
-}
-
 // text cleans a multi-language text: simplified Chinese required if required is set.
 func text(t *Text, field string, max int, required bool) error {
 	for _, part := range []struct {
@@ -72,32 +43,25 @@ func text(t *Text, field string, max int, required bool) error {
 		lang string
 		req  bool
 	}{{&t.Hans, "zh-Hans", required}, {&t.Hant, "zh-Hant", false}, {&t.En, "en", false}} {
-		*part.s = strings.TrimSpace(strings.ReplaceAll(*part.s, "\r\n", "\n"))
-		f := field + "." + part.lang
-		switch {
-		case *part.s == "" && part.req:
-			return errs.Field(f, "catalog.error.required")
-		case utf8.RuneCountInString(*part.s) > max:
-			return errs.Field(f, "catalog.error.too_long", max)
-		case !plain(*part.s, true):
-			return errs.Field(f, "catalog.error.plain_text")
+		if err := plaintext.Area(part.s, field+"."+part.lang, max, part.req); err != nil {
+			return err
 		}
 	}
 	if t.Hans == "" && (t.Hant != "" || t.En != "") {
-		return errs.Field(field+".zh-Hans", "catalog.error.required")
+		return errs.Field(field+".zh-Hans", "plaintext.error.required")
 	}
 	return nil
 }
 
 // names cleans the three names of an entry.
 func names(hans, hant, en *string) error {
-	if err := line(hans, "name_hans", maxName, true); err != nil {
+	if err := plaintext.Line(hans, "name_hans", maxName, true); err != nil {
 		return err
 	}
-	if err := line(hant, "name_hant", maxName, false); err != nil {
+	if err := plaintext.Line(hant, "name_hant", maxName, false); err != nil {
 		return err
 	}
-	return line(en, "name_en", maxName, false)
+	return plaintext.Line(en, "name_en", maxName, false)
 }
 
 // keywords cleans a list of search words: trimmed, distinct, no empty ones.
@@ -108,7 +72,7 @@ func keywords(list []string) ([]string, error) {
 		if k == "" || slices.Contains(out, k) {
 			continue
 		}
-		if utf8.RuneCountInString(k) > maxKeyword || !plain(k, false) {
+		if utf8.RuneCountInString(k) > maxKeyword || !plaintext.Valid(k, false) {
 			return nil, errs.Field("keywords", "catalog.error.keyword", maxKeyword)
 		}
 		out = append(out, k)
@@ -360,13 +324,13 @@ func checkMaterials(list []Material) error {
 			return errs.Field(f("code"), "catalog.error.material_duplicate", m.Code)
 		}
 		seen[m.Code] = true
-		if err := line(&m.NameHans, f("name_hans"), maxName, true); err != nil {
+		if err := plaintext.Line(&m.NameHans, f("name_hans"), maxName, true); err != nil {
 			return err
 		}
-		if err := line(&m.NameHant, f("name_hant"), maxName, false); err != nil {
+		if err := plaintext.Line(&m.NameHant, f("name_hant"), maxName, false); err != nil {
 			return err
 		}
-		if err := line(&m.NameEn, f("name_en"), maxName, false); err != nil {
+		if err := plaintext.Line(&m.NameEn, f("name_en"), maxName, false); err != nil {
 			return err
 		}
 		if !slices.Contains(Sources, m.Source) {
@@ -409,19 +373,19 @@ func checkFees(list []Fee) error {
 	for i := range list {
 		fee := &list[i]
 		f := func(name string) string { return fmt.Sprintf("fees.%d.%s", i, name) }
-		if err := line(&fee.NameHans, f("name_hans"), maxName, true); err != nil {
+		if err := plaintext.Line(&fee.NameHans, f("name_hans"), maxName, true); err != nil {
 			return err
 		}
-		if err := line(&fee.NameHant, f("name_hant"), maxName, false); err != nil {
+		if err := plaintext.Line(&fee.NameHant, f("name_hant"), maxName, false); err != nil {
 			return err
 		}
-		if err := line(&fee.NameEn, f("name_en"), maxName, false); err != nil {
+		if err := plaintext.Line(&fee.NameEn, f("name_en"), maxName, false); err != nil {
 			return err
 		}
 		if fee.AmountFen <= 0 || fee.AmountFen > maxFeeFen {
 			return errs.Field(f("amount_fen"), "catalog.error.fee_amount")
 		}
-		if err := line(&fee.LegalBasis, f("legal_basis"), maxLine, true); err != nil {
+		if err := plaintext.Line(&fee.LegalBasis, f("legal_basis"), maxLine, true); err != nil {
 			return err
 		}
 	}

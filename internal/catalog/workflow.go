@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/search"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -256,13 +256,11 @@ func (s *Service) Return(ctx context.Context, p principal.Principal, kind Kind, 
 		if !MayDecide(p) {
 			return errs.E(errs.Forbidden, "catalog.error.decide_forbidden")
 		}
-		switch {
-		case reason == "":
+		if reason == "" {
 			return errs.Field("reason", "catalog.error.reason")
-		case utf8.RuneCountInString(reason) > MaxReason:
-			return errs.Field("reason", "catalog.error.too_long", MaxReason)
-		case !plain(reason, true):
-			return errs.Field("reason", "catalog.error.plain_text")
+		}
+		if err := plaintext.Area(&reason, "reason", MaxReason, true); err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE catalog_versions SET status = 'returned', decided_by = ?, decided_at = ?, return_reason = ?
 			WHERE kind = ? AND code = ? AND version = ? AND status = 'submitted'`, p.Actor(), tx.Now, reason, kind, code, e.LatestVersion)
