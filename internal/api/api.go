@@ -94,6 +94,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installRatings(srv)
 	a.installInbox(srv)
 	a.installLicenseWork(srv)
+	a.installLicense(srv)
 }
 
 // route registers one documented operation.
