@@ -32,8 +32,11 @@ type IssueRequest struct {
 	Jurisdiction string
 	// Number is the licence number printed on it; "" for its serial.
 	Number string
-	// ValidFrom ("" for today) and ValidUntil ("" for the longest validity the type allows),
-	// YYYY-MM-DD in China time.
+	// IssuedOn is the day it was issued, YYYY-MM-DD in China time, not after today: "" for
+	// today; an earlier day for a licence issued before the platform (bulk import).
+	IssuedOn string
+	// ValidFrom ("" for the day it was issued) and ValidUntil ("" for the longest validity the
+	// type allows), YYYY-MM-DD in China time.
 	ValidFrom, ValidUntil string
 	// Face is the face data by the type's field keys.
 	Face map[string]string
@@ -118,6 +121,9 @@ func (s *Service) IssueTx(ctx context.Context, tx *store.Tx, p principal.Princip
 		return Licence{}, err
 	}
 	now := today(tx.Now)
+	if now, err = issuedOn(req.IssuedOn, now); err != nil {
+		return Licence{}, err
+	}
 	from, until, err := validity(typ, req.ValidFrom, req.ValidUntil, now)
 	if err != nil {
 		return Licence{}, err
