@@ -251,6 +251,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 		{"/", "nav.home"}, {"/plan", "nav.plan"}, {"/plan/dashboard", "nav.dashboard"}, {"/plan/worklist", "nav.worklist"},
 	}
 	nav = append(nav, s.hallNav(b.Principal)...)
+	nav = append(nav, s.licenseWorkNav(b.Principal)...)
 	appsForAll, appsAdmin := s.appsNav(b.Principal)
 	nav = append(nav, appsForAll...)
 	nav = append(nav, s.trustNav(b.Principal)...)
