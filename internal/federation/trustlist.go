@@ -1,6 +1,16 @@
 // Package federation lets Yiwang nodes of different provinces trust each other: signed trust
 // lists naming each node's licence-issuing keys and licence types, imported after an
 // administrator approves the peer, so that a licence of one node verifies at another.
+//
+// Each node publishes its own trust list (Service.Publish): every organisation's licence keys,
+// trusted as "<node>/<credit code>", and the node key, trusted as "<node>", which also signs the
+// list; a new version only when the content changed, each version kept and appended to the
+// ledger. An administrator of the digital office registers a peer node with the node key that
+// signs its lists (pinned, its SHA-256 fingerprint compared out of band) and approves it in a
+// second step; only then are the peer's lists imported (Service.Import, Service.Fetch): checked
+// under the pinned key, never older than the one held, never for another node, never naming a
+// key of this node, every version kept and logged. Service.Resolver trusts the keys of the
+// current lists of the approved peers, for licence verification.
 package federation
 
 import (
@@ -9,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -66,9 +77,8 @@ func (l TrustList) Validate() error {
 	if l.Version <= 0 || l.Name == "" || !l.NextUpdate.After(l.IssuedAt) {
 		return errors.New("trust list: version, name or update times missing")
 	}
-	if !strings.HasPrefix(l.Endpoint, "https://") && !strings.HasPrefix(l.Endpoint, "http://127.0.0.1:") &&
-		!strings.HasPrefix(l.Endpoint, "http://localhost:") {
-		return fmt.Errorf("trust list: endpoint %q is not https (plain http only on loopback)", l.Endpoint)
+	if err := checkEndpoint(l.Endpoint); err != nil {
+		return fmt.Errorf("trust list: %w", err)
 	}
 	if len(l.Keys) == 0 || len(l.Keys) > MaxKeys || len(l.LicenceTypes) > MaxTypes {
 		return fmt.Errorf("trust list: %d keys and %d licence types", len(l.Keys), len(l.LicenceTypes))
@@ -101,6 +111,24 @@ func (l TrustList) Validate() error {
 		}
 	}
 	return nil
+}
+
+// checkEndpoint accepts a node's base URL: https with a host, or plain http on a loopback
+// address with a port (two nodes side by side in tests); no user, query or fragment.
+func checkEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" ||
+		u.Opaque != "" {
+		return fmt.Errorf("endpoint %q is not a base URL", endpoint)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && u.Port() != "" &&
+		(u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost" || u.Hostname() == "::1"):
+		return nil
+	}
+	return fmt.Errorf("endpoint %q is not https (plain http only on loopback)", endpoint)
 }
 
 // Public decodes the key.
@@ -151,6 +179,9 @@ func Sign(l TrustList, kid string, alg credential.Algorithm, s crypto.Signer) ([
 	return json.Marshal(Signed{Body: body, Alg: alg, KeyID: kid, Signature: sig})
 }
 
+// ErrSignature is Open's error for a trust list not signed by the pinned key.
+var ErrSignature = errors.New("trust list: the signature is not the approved node key's")
+
 // Open checks a published trust list against the node key an administrator approved for the
 // peer (pinned) and returns it: the signature, then the content (Validate). It does not judge
 // freshness or version order: the importer compares them with what it has.
@@ -163,13 +194,16 @@ func Open(published []byte, pinned crypto.PublicKey) (TrustList, error) {
 		return TrustList{}, fmt.Errorf("trust list envelope: %w", err)
 	}
 	if !credential.VerifyBytes(pinned, s.Alg, s.Body, s.Signature) {
-		return TrustList{}, errors.New("trust list: the signature is not the approved node key's")
+		return TrustList{}, ErrSignature
 	}
 	var l TrustList
 	dec := json.NewDecoder(strings.NewReader(string(s.Body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
 		return TrustList{}, fmt.Errorf("trust list: %w", err)
+	}
+	if dec.More() {
+		return TrustList{}, errors.New("trust list: data after the list")
 	}
 	if err := l.Validate(); err != nil {
 		return TrustList{}, err
