@@ -431,11 +431,14 @@ func (s *Site) newLicenseTypeFormPage(w http.ResponseWriter, r *http.Request, co
 
 // licenseDoneMessage is what a page says after an action.
 func licenseDoneMessage(b basePage, done string) string {
-	switch done {
-	case "saved", "submitted", "published", "returned", "conflict", "issued", "suspended", "reinstated", "revoked", "changed":
-		return b.T("license.work.done_" + done)
+	key, ok := map[string]string{"saved": "license.work.done_saved", "submitted": "license.work.done_submitted",
+		"published": "license.work.done_published", "returned": "license.work.done_returned", "conflict": "license.work.done_conflict",
+		"issued": "license.work.done_issued", "suspended": "license.work.done_suspended", "reinstated": "license.work.done_reinstated",
+		"revoked": "license.work.done_revoked", "changed": "license.work.done_changed"}[done]
+	if !ok {
+		return ""
 	}
-	return ""
+	return b.T(key)
 }
 
 func (s *Site) licenseTypeNew(w http.ResponseWriter, r *http.Request) error {
@@ -667,11 +670,15 @@ func validityRange(b basePage, t license.Type) string {
 	return b.T("license.work.range", t.MinValidityMonths, t.MaxValidityMonths)
 }
 
+// facePrefix names the inputs of face-data fields: "face.<key>", as the service names them in
+// its errors.
+const facePrefix = "face."
+
 // faceFields are the inputs of a type's face data: text, area or date.
 func faceFields(b basePage, fs fields, t license.Type) []fieldView {
 	var out []fieldView
 	for _, f := range t.Fields {
-		name := "face." + f.Key
+		name := facePrefix + f.Key
 		var v fieldView
 		switch f.Kind {
 		case license.FieldArea:
@@ -750,7 +757,7 @@ func (s *Site) workLicenceNew(w http.ResponseWriter, r *http.Request) error {
 func postedFace(r *http.Request) map[string]string {
 	face := map[string]string{}
 	for k, v := range r.PostForm {
-		if key, ok := strings.CutPrefix(k, "face."); ok && len(v) > 0 {
+		if key, ok := strings.CutPrefix(k, facePrefix); ok && len(v) > 0 {
 			face[key] = v[0]
 		}
 	}
@@ -913,15 +920,15 @@ type licenceActionView struct {
 // ActionForms are the status changes the reader may make, with any form sent back.
 func (p workLicencePage) ActionForms() []licenceActionView {
 	var out []licenceActionView
-	add := func(ok bool, action string, f form) {
+	add := func(ok bool, action, title, hint, button string, f form) {
 		if ok {
-			out = append(out, licenceActionView{Action: action, Title: p.T("license.work." + action), Hint: p.T("license.work." + action + "_hint"),
-				Button: p.T("license.work." + action + "_submit"), F: f, Confirm: action == "revoke"})
+			out = append(out, licenceActionView{Action: action, Title: p.T(title), Hint: p.T(hint), Button: p.T(button), F: f,
+				Confirm: action == "revoke"})
 		}
 	}
-	add(p.CanSuspend, "suspend", p.SuspendF)
-	add(p.CanReinstate, "reinstate", p.ReinstateF)
-	add(p.CanRevoke, "revoke", p.RevokeF)
+	add(p.CanSuspend, "suspend", "license.work.suspend", "license.work.suspend_hint", "license.work.suspend_submit", p.SuspendF)
+	add(p.CanReinstate, "reinstate", "license.work.reinstate", "license.work.reinstate_hint", "license.work.reinstate_submit", p.ReinstateF)
+	add(p.CanRevoke, "revoke", "license.work.revoke", "license.work.revoke_hint", "license.work.revoke_submit", p.RevokeF)
 	return out
 }
 
@@ -1041,7 +1048,7 @@ func (s *Site) newChangePage(w http.ResponseWriter, r *http.Request, id string, 
 	if len(page.F.Values) == 0 {
 		page.F.Values = url.Values{"holder_name": {l.HolderName}, "valid_until": {l.ValidUntil}}
 		for k, v := range l.Face {
-			page.F.Values.Set("face."+k, v)
+			page.F.Values.Set(facePrefix+k, v)
 		}
 	}
 	fs := fields{b: b, f: page.F}
