@@ -191,6 +191,8 @@ TABLE case_materials (
     size bigint NOT NULL DEFAULT 0
     added_by text NOT NULL
     added_at timestamp with time zone NOT NULL
+    licence_id text NOT NULL DEFAULT ''::text
+    licence text NOT NULL DEFAULT ''::text
 );
 
 TABLE case_procedures (
@@ -280,6 +282,7 @@ TABLE cases (
     transferred_to text NOT NULL DEFAULT ''::text
     remote_number text NOT NULL DEFAULT ''::text
     remote_status text NOT NULL DEFAULT ''::text
+    licence_consent integer NOT NULL DEFAULT 0
 );
 
 TABLE catalog_bundle_items (

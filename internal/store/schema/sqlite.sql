@@ -176,16 +176,18 @@ CREATE TABLE case_events (
     detail    TEXT NOT NULL DEFAULT ''
 );
 
-CREATE TABLE case_materials (
+CREATE TABLE "case_materials" (
     case_id      TEXT NOT NULL REFERENCES cases (id),
     code         TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN ('provided', 'to_fetch', 'requested')),
+    status       TEXT NOT NULL CHECK (status IN ('provided', 'to_fetch', 'requested', 'from_licence', 'unavailable')),
     blob_sha256  TEXT REFERENCES blobs (sha256),
     file_name    TEXT NOT NULL DEFAULT '',
     format       TEXT NOT NULL DEFAULT '',
     size         BIGINT NOT NULL DEFAULT 0,
     added_by     TEXT NOT NULL,
     added_at     TIMESTAMP NOT NULL,
+    licence_id   TEXT NOT NULL DEFAULT '',
+    licence      TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (case_id, code)
 );
 
@@ -283,7 +285,7 @@ CREATE TABLE cases (
     transferred_to    TEXT NOT NULL DEFAULT '',
     remote_number     TEXT NOT NULL DEFAULT '',
     remote_status     TEXT NOT NULL DEFAULT ''
-);
+, licence_consent INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE catalog_bundle_items (
     bundle_code TEXT NOT NULL,
