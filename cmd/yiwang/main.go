@@ -36,6 +36,7 @@ Usage:
                                                    audit the transparency log: recompute every hash, check
                                                    every checkpoint, name the first tampered entry
   yiwang ledger receipt verify FILE --key KEY      check a notarisation receipt offline
+  yiwang license import|verify …                   e-licences: bulk import from Excel/CSV, offline verification
   yiwang version                                   print the version
 
 Every command that touches data takes the same --data DIR / --database-url URL options, so
@@ -56,8 +57,14 @@ func main() {
 	}
 }
 
-// exitCode is 2 for usage errors, 1 otherwise.
+// exitCode is 2 for usage errors, an error's own ExitCode if it has one, 1 otherwise.
 func exitCode(err error) int {
+	if c, ok := errors.AsType[interface {
+		error
+		ExitCode() int
+	}](err); ok {
+		return c.ExitCode()
+	}
 	var u usageError
 	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
 		return 2
@@ -95,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRegistry(ctx, rest, stdout, stderr)
 	case "ledger":
 		return cmdLedger(ctx, rest, stdout, stderr)
+	case "license":
+		return cmdLicense(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "yiwang", version())
 		return nil
