@@ -57,7 +57,7 @@ var licenseMainScenarios = []scenario{
 		want: map[string]any{"state": "malformed", "reason": "license.reason.malformed", "reason_text": zh("license.reason.malformed"),
 			"licence": absent}},
 	{name: "licences: verify, an unknown identifier", method: "POST", url: "/api/v1/licenses/verify", as: anon,
-		body: `{"text":"https://yiwang.example/verify?id=` + unknownLicence + `"}`, status: 200,
+		body: `{"text":"https://yiwang.example/licenses/verify?id=` + unknownLicence + `"}`, status: 200,
 		want: map[string]any{"input": "identifier", "state": "forged", "reason": "license.reason.unknown_licence"}},
 	{name: "licences: the status snapshot, public", method: "GET", url: "/api/v1/licenses/status", as: anon, status: 200,
 		want: map[string]any{"node": "350000", "snapshot": present, "next_update": present}, audit: []string{"keys.create"}},

@@ -1,10 +1,16 @@
 package license
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf16"
+
+	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 )
 
 // What the holders' and verifiers' pages and API need to read of a licence.
@@ -53,4 +59,61 @@ func VerifyInput(text string) string {
 		return id
 	}
 	return text
+}
+
+// MaxPDF bounds the licence PDF PDFIdentifier reads.
+const MaxPDF = 10 << 20
+
+// PDFIdentifier returns the identifier of the licence a PDF of RenderPDF says it is: the
+// subject of its document information (the last one, as a signature's incremental update may
+// repeat it), when that is a well-formed identifier. A file that is not a PDF or names no
+// identifier is errs.Invalid. It says nothing of the file's signature.
+func PDFIdentifier(pdf []byte) (string, error) {
+	if len(pdf) > MaxPDF || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	i := bytes.LastIndex(pdf, []byte("/Subject"))
+	if i < 0 {
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	rest := bytes.TrimLeft(pdf[i+len("/Subject"):], " \t\r\n")
+	var subject string
+	switch {
+	case len(rest) > 0 && rest[0] == '<':
+		end := bytes.IndexByte(rest, '>')
+		if end < 0 || end > 1024 {
+			return "", errs.Field("file", "license.error.not_licence_pdf")
+		}
+		raw, err := hex.DecodeString(strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, string(rest[1:end])))
+		if err != nil {
+			return "", errs.Field("file", "license.error.not_licence_pdf")
+		}
+		if len(raw) >= 2 && raw[0] == 0xFE && raw[1] == 0xFF { // UTF-16BE
+			u := make([]uint16, 0, len(raw)/2)
+			for j := 2; j+1 < len(raw); j += 2 {
+				u = append(u, uint16(raw[j])<<8|uint16(raw[j+1]))
+			}
+			subject = string(utf16.Decode(u))
+		} else {
+			subject = string(raw)
+		}
+	case len(rest) > 0 && rest[0] == '(':
+		end := bytes.IndexByte(rest, ')')
+		if end < 0 || end > 1024 {
+			return "", errs.Field("file", "license.error.not_licence_pdf")
+		}
+		subject = string(rest[1:end])
+	default:
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	subject = strings.TrimSpace(subject)
+	if _, err := idcode.ParseLicenceID(subject); err != nil {
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	return subject, nil
 }

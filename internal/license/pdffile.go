@@ -22,7 +22,7 @@ type PDFSigner interface {
 }
 
 // VerifyPath is the public verify page; a licence PDF's QR code reads VerifyURL of it.
-const VerifyPath = "/verify"
+const VerifyPath = "/licenses/verify"
 
 // VerifyURL is the address a licence's QR code on its PDF reads: this node's verify page asking
 // for the licence by identifier.

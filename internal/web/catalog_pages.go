@@ -59,6 +59,7 @@ func (s *Site) hallNav(p principal.Principal) []struct{ href, key string } {
 			nav = append(nav, struct{ href, key string }{"/window/apply", "nav.window_apply"})
 		}
 	}
+	nav = append(nav, s.licenseNav(p)...)
 	if s.cfg.Cases != nil {
 		nav = append(nav, struct{ href, key string }{"/lookup", "nav.lookup"})
 	}

@@ -94,7 +94,7 @@ var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "pla
 func allPageNames() []string {
 	out := append([]string(nil), pageNames...)
 	for _, l := range [][]string{catalogPageNames, casesPageNames, paymentsPageNames, ratingsPageNames, inboxPageNames,
-		licenseWorkPageNames} {
+		licenseWorkPageNames, licensePageNames} {
 		out = append(out, l...)
 	}
 	return out
@@ -169,6 +169,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installRatings(srv)
 	s.installInbox(srv)
 	s.installLicenseWork(srv)
+	s.installLicense(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
