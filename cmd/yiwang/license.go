@@ -53,9 +53,12 @@ const licenseUsage = `Usage:
         later runs take as --trust alone. Without --trust the snapshot's keys are trusted.
         Prints one line: the state and why, in --lang (zh-Hans, zh-Hant or en).
 
-        Exit codes: 0 valid; 3 suspended; 4 revoked; 5 superseded (an old version); 6 expired (the
-        licence or the presentation); 7 forged; 8 not trusted; 9 malformed; 1 the verifier could
-        not run (unreadable trust list or snapshot); 2 usage.
+` + verifyExitHelp
+
+// verifyExitHelp documents license verify's exit codes.
+const verifyExitHelp = `Exit codes of license verify: 0 valid; 3 suspended; 4 revoked; 5 superseded (an old version);
+6 expired (the licence or the presentation); 7 forged; 8 not trusted; 9 malformed; 1 the verifier
+could not run (an unreadable trust list or snapshot, or one not signed by the node key); 2 usage.
 `
 
 func cmdLicense(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -148,8 +151,14 @@ func cmdLicenseImport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	secret, err := oidcSecret(&o)
+	if err != nil {
+		return err
+	}
+	// The whole platform, as the server assembles it: the licence service with the directory's
+	// credit codes, the holders' inboxes and the ledger.
 	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, Production: o.Production, PublicURL: o.PublicURL,
-		MasterKey: master, Node: o.Province, Version: version()})
+		OIDCSecret: secret, MasterKey: master, Node: o.Province, Version: version()})
 	if err != nil {
 		return err
 	}
@@ -300,6 +309,11 @@ const maxTrustFile = federation.MaxTrustList*2 + 64<<10
 
 func cmdLicenseVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("license verify", "license verify [--trust FILE] [--node-key FILE] --snapshot FILE [--at TIME] TEXT|@FILE|-", stderr)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(stderr, "\n"+verifyExitHelp)
+	}
 	trustName := fs.String("trust", "", "the node's trust list as published (with --node-key), or a trust file saved by --save-trust")
 	keyName := fs.String("node-key", "", "PEM file of the node's public key, as an administrator approved it")
 	saveTrust := fs.String("save-trust", "", "write the node key and the trust list to this file, for later runs' --trust")
