@@ -41,15 +41,15 @@ func (e *env) application(code string) cases.Application {
 		{Code: "premises_plan", FileName: "平面图.png", Data: pngFile}}
 	switch code {
 	case itemFood, itemFoodUnscoped:
-		return cases.Application{ItemCode: code, Form: foodValues(e), Materials: foodUploads}
+		return cases.Application{LicenceConsent: true, ItemCode: code, Form: foodValues(e), Materials: foodUploads}
 	case itemTaxInvoice:
-		return cases.Application{ItemCode: code, Form: map[string]any{"taxpayer": "small"}}
+		return cases.Application{LicenceConsent: true, ItemCode: code, Form: map[string]any{"taxpayer": "small"}}
 	case bundleRestaurant:
-		return cases.Application{BundleCode: code, Form: restaurantValues(e), Materials: restaurantUploads()}
+		return cases.Application{LicenceConsent: true, BundleCode: code, Form: restaurantValues(e), Materials: restaurantUploads()}
 	case bundleFoodTax:
 		v := foodValues(e)
 		v["taxpayer"] = "general"
-		return cases.Application{BundleCode: code, Form: v, Materials: foodUploads}
+		return cases.Application{LicenceConsent: true, BundleCode: code, Form: v, Materials: foodUploads}
 	}
 	panic("no application for " + code)
 }
@@ -146,7 +146,7 @@ func TestAgentScopeActing(t *testing.T) {
 			return must[cases.Submission](t)(e.svc.Apply(as(applicant), applicant, e.application(itemFood))).Case.ID
 		}
 		draft := func() string {
-			id := must[cases.Case](t)(e.svc.Start(as(applicant), applicant, cases.Application{ItemCode: itemFood, Form: foodValues(e)})).ID
+			id := must[cases.Case](t)(e.svc.Start(as(applicant), applicant, cases.Application{LicenceConsent: true, ItemCode: itemFood, Form: foodValues(e)})).ID
 			for _, u := range e.application(itemFood).Materials {
 				must[cases.Material](t)(e.svc.AttachMaterial(as(applicant), applicant, id, u.Code, u.FileName, u.Data))
 			}

@@ -210,6 +210,7 @@ func (s *Service) Start(ctx context.Context, p principal.Principal, a Applicatio
 	if r.Form, err = encodeForm(a.Form); err != nil {
 		return c, err
 	}
+	r.LicenceConsent = b2i(a.LicenceConsent)
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		r.CreatedAt, r.UpdatedAt = tx.Now, tx.Now
 		if err := s.insert(ctx, tx, r); err != nil {
@@ -219,7 +220,7 @@ func (s *Service) Start(ctx context.Context, p principal.Principal, a Applicatio
 			return err
 		}
 		return change(ctx, tx, "cases.start", r, "", map[string]any{"item": r.ItemCode, "bundle": r.BundleCode,
-			"channel": string(r.Channel)})
+			"channel": string(r.Channel), "licence_consent": a.LicenceConsent})
 	})
 	if err != nil {
 		return c, err
@@ -318,11 +319,18 @@ func storeUpload(ctx context.Context, tx *store.Tx, caseID string, p principal.P
 }
 
 // missingMaterials returns the field errors of required materials that specs ask the applicant
-// for and have is without; licence and shared-data materials are fetched later, never missing.
-func missingMaterials(specs []MaterialSpec, have map[string]bool) []formschema.FieldError {
+// for and have is without: shared-data materials are fetched later, never missing; licence ones
+// are fetched only with the applicant's consent, and without it are uploaded like any other.
+func missingMaterials(specs []MaterialSpec, have map[string]bool, consent bool) []formschema.FieldError {
 	var out []formschema.FieldError
 	for _, m := range specs {
-		if m.Required && m.Source != SourceLicence && m.Source != SourceSharedData && !have[m.Code] {
+		switch {
+		case !m.Required || have[m.Code] || m.Source == SourceSharedData:
+		case m.Source == SourceLicence && consent:
+		case m.Source == SourceLicence:
+			out = append(out, formschema.FieldError{Field: MaterialField(m.Code), Key: "cases.error.licence_consent_or_upload",
+				Args: []any{m.NameHans}})
+		default:
 			out = append(out, formschema.FieldError{Field: MaterialField(m.Code), Key: "cases.error.material_missing",
 				Args: []any{m.NameHans}})
 		}
@@ -361,6 +369,7 @@ func (s *Service) Apply(ctx context.Context, p principal.Principal, a Applicatio
 	if err != nil {
 		return sub, err
 	}
+	r.LicenceConsent = b2i(a.LicenceConsent)
 	specs, err := r.materialSpecs()
 	if err != nil {
 		return sub, err
@@ -448,7 +457,7 @@ func (s *Service) checkFiling(r *row, values map[string]any, have map[string]boo
 		return err
 	}
 	all.Fields = append(all.Fields, found...)
-	all.Fields = append(all.Fields, missingMaterials(specs, have)...)
+	all.Fields = append(all.Fields, missingMaterials(specs, have, r.LicenceConsent == 1)...)
 	return asError(all)
 }
 
@@ -570,7 +579,8 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 		for _, m := range ms {
 			have[m.Code] = m.Status == string(MaterialProvided)
 		}
-		if cur.Form != r.Form || len(missingMaterials(specs, have)) > 0 {
+		if cur.Form != r.Form || cur.LicenceConsent != r.LicenceConsent ||
+			len(missingMaterials(specs, have, cur.LicenceConsent == 1)) > 0 {
 			return nil, errs.E(errs.Conflict, "cases.error.draft_changed")
 		}
 		r = cur
@@ -613,18 +623,21 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	if err != nil {
 		return nil, err
 	}
-	fetch := markToFetch(tx, r.ID, p, specs, ms)
+	fetch := markToFetch(tx, r.ID, p, specs, ms, r.LicenceConsent == 1)
 	ms = append(ms, fetch...)
 	detail := map[string]any{"channel": string(r.Channel)}
 	if len(fetch) > 0 {
 		detail["to_fetch"] = materialCodes(fetch)
 	}
+	audited := map[string]any{"item": r.ItemCode, "bundle": r.BundleCode, "channel": string(r.Channel)}
+	if hasLicenceMaterial(specs) {
+		detail["licence_consent"], audited["licence_consent"] = r.LicenceConsent == 1, r.LicenceConsent == 1
+	}
 	es = append(es, timelineEntry{kind: EventSubmitted, detail: detail})
 	if err := addEvents(ctx, tx, r.ID, p, es...); err != nil {
 		return nil, err
 	}
-	if err := change(ctx, tx, "cases.submit", r, StatusDraft, map[string]any{"item": r.ItemCode, "bundle": r.BundleCode,
-		"channel": string(r.Channel)}); err != nil {
+	if err := change(ctx, tx, "cases.submit", r, StatusDraft, audited); err != nil {
 		return nil, err
 	}
 	if !r.isParent() {
@@ -636,16 +649,17 @@ func (s *Service) file(ctx context.Context, tx *store.Tx, f *filing) ([]material
 	return ms, s.fanOut(ctx, tx, f, ms)
 }
 
-// markToFetch queues the licence and shared-data materials that were not provided as to be
-// fetched by those modules, for a case made or submitted in tx's work.
-func markToFetch(tx *store.Tx, caseID string, p principal.Principal, specs []MaterialSpec, have []materialRow) []materialRow {
+// markToFetch queues the shared-data materials, and with the applicant's consent the licence
+// ones, that were not provided as to be fetched by those modules, for a case made or submitted in
+// tx's work.
+func markToFetch(tx *store.Tx, caseID string, p principal.Principal, specs []MaterialSpec, have []materialRow, consent bool) []materialRow {
 	got := map[string]bool{}
 	for _, m := range have {
 		got[m.Code] = true
 	}
 	var out []materialRow
 	for _, m := range specs {
-		if got[m.Code] || m.Source != SourceLicence && m.Source != SourceSharedData {
+		if got[m.Code] || m.Source != SourceLicence && m.Source != SourceSharedData || m.Source == SourceLicence && !consent {
 			continue
 		}
 		mr := materialRow{CaseID: caseID, Code: m.Code, Status: string(MaterialToFetch), AddedBy: p.Actor(), AddedAt: tx.Now}
@@ -689,7 +703,7 @@ func (s *Service) fanOut(ctx context.Context, tx *store.Tx, f *filing, parentMat
 			ApplicantAccount: parent.ApplicantAccount, ApplicantKind: parent.ApplicantKind, ActingFor: parent.ActingFor,
 			ApplicantName: parent.ApplicantName, CreatedBy: parent.CreatedBy, Status: StatusSubmitted, Form: form,
 			LimitDays: limitOf(it), LegalDays: it.LegalDays, ClockState: ClockNotStarted, CreatedAt: now, UpdatedAt: now,
-			SubmittedAt: &now}
+			SubmittedAt: &now, LicenceConsent: parent.LicenceConsent}
 		if err := c.setSpec(it); err != nil {
 			return err
 		}
@@ -712,16 +726,22 @@ func (s *Service) fanOut(ctx context.Context, tx *store.Tx, f *filing, parentMat
 			queueMaterial(tx, pm)
 			copied = append(copied, pm)
 		}
-		fetch := markToFetch(tx, c.ID, p, it.Materials, copied)
+		fetch := markToFetch(tx, c.ID, p, it.Materials, copied, c.LicenceConsent == 1)
 		detail := map[string]any{"channel": string(c.Channel), "parent": parent.number()}
 		if len(fetch) > 0 {
 			detail["to_fetch"] = materialCodes(fetch)
 		}
+		if hasLicenceMaterial(it.Materials) {
+			detail["licence_consent"] = c.LicenceConsent == 1
+		}
 		if err := addEvents(ctx, tx, c.ID, p, timelineEntry{kind: EventCreated}, timelineEntry{kind: EventSubmitted, detail: detail}); err != nil {
 			return err
 		}
-		if err := change(ctx, tx, "cases.submit", c, StatusDraft, map[string]any{"item": c.ItemCode, "bundle": c.BundleCode,
-			"parent": parent.ID}); err != nil {
+		audited := map[string]any{"item": c.ItemCode, "bundle": c.BundleCode, "parent": parent.ID}
+		if hasLicenceMaterial(it.Materials) {
+			audited["licence_consent"] = c.LicenceConsent == 1
+		}
+		if err := change(ctx, tx, "cases.submit", c, StatusDraft, audited); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, tx, TopicSubmitted, payload(c, now)); err != nil {

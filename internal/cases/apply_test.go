@@ -40,38 +40,38 @@ func TestIntake(t *testing.T) {
 			field string
 			check func(t *testing.T, c cases.Case)
 		}{
-			{name: "resident online, person item", p: e.zhang, a: cases.Application{ItemCode: itemBirth, Form: birthValues()},
+			{name: "resident online, person item", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()},
 				check: func(t *testing.T, c cases.Case) {
 					if c.Channel != cases.ChannelOnline || c.ReceivingOrg != "" || c.Applicant.Name != "张晓明" || c.Applicant.Kind != cases.ApplicantPerson {
 						t.Errorf("case %+v", c)
 					}
 				}},
-			{name: "resident for an enterprise item", p: e.zhang, a: cases.Application{ItemCode: itemFood, Form: foodValues(e)},
+			{name: "resident for an enterprise item", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemFood, Form: foodValues(e)},
 				kind: errs.Invalid, field: "item"},
-			{name: "agent for a person item", p: e.agentRongcheng, a: cases.Application{ItemCode: itemBirth, Form: birthValues()},
+			{name: "agent for a person item", p: e.agentRongcheng, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()},
 				kind: errs.Invalid, field: "item"},
-			{name: "agent for an item for both", p: e.agentRongcheng, a: cases.Application{ItemCode: itemXMAdvert,
+			{name: "agent for an item for both", p: e.agentRongcheng, a: cases.Application{LicenceConsent: true, ItemCode: itemXMAdvert,
 				Form: map[string]any{"address": "厦门市思明区湖滨南路 90 号", "mobile": "13750013456"}},
 				check: func(t *testing.T, c cases.Case) {
 					if c.Applicant.Kind != cases.ApplicantEnterprise || c.Applicant.Name != "福州榕城餐饮管理有限公司" {
 						t.Errorf("case %+v", c)
 					}
 				}},
-			{name: "item not applied for online", p: e.zhang, a: cases.Application{ItemCode: itemInfoOnly}, kind: errs.Invalid, field: "item"},
-			{name: "unknown item", p: e.zhang, a: cases.Application{ItemCode: "no-such-item"}, kind: errs.Invalid, field: "item"},
-			{name: "item and bundle", p: e.zhang, a: cases.Application{ItemCode: itemBirth, BundleCode: bundleRestaurant}, kind: errs.Invalid, field: "item"},
-			{name: "unknown channel", p: e.zhang, a: cases.Application{ItemCode: itemBirth, Channel: "fax"}, kind: errs.Invalid, field: "channel"},
-			{name: "anonymous", p: principal.Principal{Kind: principal.Anonymous}, a: cases.Application{ItemCode: itemBirth}, kind: errs.Unauthenticated},
-			{name: "official online", p: e.scjWindow, a: cases.Application{ItemCode: itemBirth}, kind: errs.Forbidden},
-			{name: "resident at a window", p: e.zhang, a: cases.Application{ItemCode: itemBirth, Channel: cases.ChannelWindow, Applicant: e.li.AccountID},
+			{name: "item not applied for online", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemInfoOnly}, kind: errs.Invalid, field: "item"},
+			{name: "unknown item", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: "no-such-item"}, kind: errs.Invalid, field: "item"},
+			{name: "item and bundle", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, BundleCode: bundleRestaurant}, kind: errs.Invalid, field: "item"},
+			{name: "unknown channel", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Channel: "fax"}, kind: errs.Invalid, field: "channel"},
+			{name: "anonymous", p: principal.Principal{Kind: principal.Anonymous}, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth}, kind: errs.Unauthenticated},
+			{name: "official online", p: e.scjWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth}, kind: errs.Forbidden},
+			{name: "resident at a window", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Channel: cases.ChannelWindow, Applicant: e.li.AccountID},
 				kind: errs.Forbidden},
-			{name: "reviewer at a window", p: e.scjReviewer, a: cases.Application{ItemCode: itemFood, Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID},
+			{name: "reviewer at a window", p: e.scjReviewer, a: cases.Application{LicenceConsent: true, ItemCode: itemFood, Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID},
 				kind: errs.Forbidden},
-			{name: "window without a person", p: e.fuzhouWindow, a: cases.Application{ItemCode: itemBirth, Channel: cases.ChannelWindow},
+			{name: "window without a person", p: e.fuzhouWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Channel: cases.ChannelWindow},
 				kind: errs.Invalid, field: "applicant"},
-			{name: "window for an official's account", p: e.fuzhouWindow, a: cases.Application{ItemCode: itemBirth, Channel: cases.ChannelWindow,
+			{name: "window for an official's account", p: e.fuzhouWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Channel: cases.ChannelWindow,
 				Applicant: e.scjApprover.AccountID}, kind: errs.Invalid, field: "applicant"},
-			{name: "Fuzhou's window collects Xiamen's province-wide item", p: e.fuzhouWindow, a: cases.Application{ItemCode: itemXMPension,
+			{name: "Fuzhou's window collects Xiamen's province-wide item", p: e.fuzhouWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemXMPension,
 				Channel: cases.ChannelWindow, Applicant: e.li.AccountID, Form: map[string]any{"address": "厦门市湖里区兴隆路 3 号", "mobile": "13806052345"}},
 				check: func(t *testing.T, c cases.Case) {
 					if c.ReceivingOrg != fuzhou || c.HandlingOrg != xiamen || c.Channel != cases.ChannelWindow || c.Applicant.Account != e.li.AccountID ||
@@ -79,18 +79,18 @@ func TestIntake(t *testing.T) {
 						t.Errorf("case %+v", c)
 					}
 				}},
-			{name: "Fuzhou's window may not collect Xiamen's local item", p: e.fuzhouWindow, a: cases.Application{ItemCode: itemXMAdvert,
+			{name: "Fuzhou's window may not collect Xiamen's local item", p: e.fuzhouWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemXMAdvert,
 				Channel: cases.ChannelWindow, Applicant: e.li.AccountID}, kind: errs.Forbidden},
-			{name: "Xiamen's window collects its own local item", p: e.xiamenWindow, a: cases.Application{ItemCode: itemXMAdvert,
+			{name: "Xiamen's window collects its own local item", p: e.xiamenWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemXMAdvert,
 				Channel: cases.ChannelWindow, Applicant: e.li.AccountID, Form: map[string]any{"address": "厦门市思明区湖滨南路 90 号", "mobile": "13806052345"}}},
 			{name: "Fuzhou's window may not collect a provincial item without cross-region handling", p: e.fuzhouWindow,
-				a: cases.Application{ItemCode: itemRealEstate, Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID}, kind: errs.Forbidden},
-			{name: "the department's own window collects it", p: e.zrzyWindow, a: cases.Application{ItemCode: itemRealEstate,
+				a: cases.Application{LicenceConsent: true, ItemCode: itemRealEstate, Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID}, kind: errs.Forbidden},
+			{name: "the department's own window collects it", p: e.zrzyWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemRealEstate,
 				Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID, Form: realEstateValues(),
 				Materials: []cases.Upload{{Code: "sale_contract", FileName: "合同.pdf", Data: pdfFile}}}},
-			{name: "a window collects an item below online depth II", p: e.fuzhouWindow, a: cases.Application{ItemCode: itemInfoOnly,
+			{name: "a window collects an item below online depth II", p: e.fuzhouWindow, a: cases.Application{LicenceConsent: true, ItemCode: itemInfoOnly,
 				Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID, Form: map[string]any{"address": "福州市鼓楼区", "mobile": "13905911234"}}},
-			{name: "kiosk", p: e.zhang, a: cases.Application{ItemCode: itemBirth, Channel: cases.ChannelKiosk, KioskOrg: fuzhou, Form: birthValues()},
+			{name: "kiosk", p: e.zhang, a: cases.Application{LicenceConsent: true, ItemCode: itemBirth, Channel: cases.ChannelKiosk, KioskOrg: fuzhou, Form: birthValues()},
 				check: func(t *testing.T, c cases.Case) {
 					if c.Channel != cases.ChannelKiosk || c.ReceivingOrg != fuzhou {
 						t.Errorf("kiosk case %+v", c)
@@ -136,7 +136,7 @@ func TestIntake(t *testing.T) {
 func TestFormsAndUploads(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood}))
+		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood}))
 		drafts := []struct {
 			values map[string]any
 			fields []string // fields with errors; none = saved
@@ -222,7 +222,7 @@ func TestFormsAndUploads(t *testing.T) {
 			t.Errorf("removing twice: %v", err)
 		}
 		// Apply reports every problem at once.
-		_, err = e.svc.Apply(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood,
+		_, err = e.svc.Apply(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood,
 			Form:      map[string]any{"shop_name": "榕城小馆", "mobile": "12345"},
 			Materials: []cases.Upload{{Code: "application_form", FileName: "a.png", Data: pngFile}}})
 		fe := cases.FieldErrors(err)

@@ -53,12 +53,12 @@ func TestAuthorisationTable(t *testing.T) {
 			approved
 		)
 		makeA := func(st state) string {
-			sub := must[cases.Submission](t)(e.svc.Apply(as(e.agentRongcheng), e.agentRongcheng, cases.Application{ItemCode: itemFood,
+			sub := must[cases.Submission](t)(e.svc.Apply(as(e.agentRongcheng), e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood,
 				Form: foodValues(e), Materials: []cases.Upload{{Code: "application_form", Data: pdfFile}, {Code: "premises_plan", Data: pngFile}}}))
 			return e.advance(t, sub.Case.ID, int(st), e.scjWindow, e.scjReviewer, e.scjApprover, "premises_plan")
 		}
 		makeB := func(st state) string {
-			sub := must[cases.Submission](t)(e.svc.Apply(as(e.fuzhouWindow), e.fuzhouWindow, cases.Application{ItemCode: itemBirth,
+			sub := must[cases.Submission](t)(e.svc.Apply(as(e.fuzhouWindow), e.fuzhouWindow, cases.Application{LicenceConsent: true, ItemCode: itemBirth,
 				Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID, Form: birthValues()}))
 			return e.advance(t, sub.Case.ID, int(st), e.healthWindow, e.healthReviewer, e.healthApprover, "household_register")
 		}
@@ -211,7 +211,7 @@ func (e *env) advance(t *testing.T, id string, state int, window, reviewer, appr
 // sees another's case, whatever the list or lookup.
 func TestNoCrossingOver(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
-		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{ItemCode: itemBirth, Form: birthValues()}))
+		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()}))
 		if l := must[[]cases.Summary](t)(e.svc.Mine(as(e.li), e.li, cases.ListFilter{})); len(l) != 0 {
 			t.Errorf("li's list holds %v", l)
 		}

@@ -104,7 +104,7 @@ func BenchmarkSubmit(b *testing.B) {
 				raw := concurrently(b, n, func(i int) error { return insert(fmt.Sprintf("%d-%d", round, i)) })
 				serial := withClients(b, 1, n/8, func(i int) error { return insert(fmt.Sprintf("%d-serial-%d", round, i)) })
 				sub := concurrently(b, n, func(i int) error {
-					_, err := e.svc.Apply(zhang, e.zhang, cases.Application{ItemCode: itemBirth, Form: values})
+					_, err := e.svc.Apply(zhang, e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: values})
 					return err
 				})
 				raws, subs, serials = append(raws, raw), append(subs, sub), append(serials, serial)

@@ -32,7 +32,7 @@ func restaurantUploads() []cases.Upload {
 func TestBundleRestaurant(t *testing.T) {
 	eachEnv(t, envOptions{trust: true}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		sub := must[cases.Submission](t)(e.svc.Apply(agent, e.agentRongcheng, cases.Application{BundleCode: bundleRestaurant,
+		sub := must[cases.Submission](t)(e.svc.Apply(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, BundleCode: bundleRestaurant,
 			Form: restaurantValues(e), Materials: restaurantUploads()}))
 		parent := must[cases.Case](t)(e.svc.Get(agent, e.agentRongcheng, sub.Case.ID))
 		if !parent.IsBundle() || parent.Status != cases.StatusSubmitted || len(parent.Children) != 3 || parent.Number[:6] != "350000" {
@@ -124,7 +124,7 @@ func TestBundleRestaurant(t *testing.T) {
 func TestBundleDraftAndWithdrawal(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{BundleCode: bundleRestaurant}))
+		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, BundleCode: bundleRestaurant}))
 		must[cases.Case](t)(e.svc.SaveDraft(agent, e.agentRongcheng, d.ID, restaurantValues(e)))
 		for _, u := range restaurantUploads() {
 			must[cases.Material](t)(e.svc.AttachMaterial(agent, e.agentRongcheng, d.ID, u.Code, u.FileName, u.Data))

@@ -32,7 +32,7 @@ func dueOf(c cases.Case) string {
 func TestClockAcrossNationalDay(t *testing.T) {
 	eachEnv(t, envOptions{now: day("2026-09-30", 10)}, func(t *testing.T, e *env) {
 		zhang := as(e.zhang)
-		sub := must[cases.Submission](t)(e.svc.Apply(zhang, e.zhang, cases.Application{ItemCode: itemRealEstate,
+		sub := must[cases.Submission](t)(e.svc.Apply(zhang, e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemRealEstate,
 			Form: realEstateValues(), Materials: []cases.Upload{{Code: "sale_contract", FileName: "买卖合同.pdf", Data: pdfFile}}}))
 		id := sub.Case.ID
 		c := must[cases.Case](t)(e.svc.Accept(as(e.zrzyWindow), e.zrzyWindow, id, "材料齐全，予以受理。"))
@@ -132,7 +132,7 @@ func TestClockAcrossNationalDay(t *testing.T) {
 // A hearing stops the clock; its working days (over the holiday, only three) move the due date.
 func TestClockSpecialProcedure(t *testing.T) {
 	eachEnv(t, envOptions{now: day("2026-09-28", 9)}, func(t *testing.T, e *env) {
-		sub := must[cases.Submission](t)(e.svc.Apply(as(e.agentRongcheng), e.agentRongcheng, cases.Application{ItemCode: itemFood,
+		sub := must[cases.Submission](t)(e.svc.Apply(as(e.agentRongcheng), e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood,
 			Form: foodValues(e), Materials: []cases.Upload{{Code: "application_form", FileName: "申请书.pdf", Data: pdfFile},
 				{Code: "premises_plan", FileName: "平面图.png", Data: pngFile}}}))
 		c := must[cases.Case](t)(e.svc.Accept(as(e.scjWindow), e.scjWindow, sub.Case.ID, ""))

@@ -15,7 +15,7 @@ import (
 // The public lookup shows status only, to whoever holds the number and the query code.
 func TestLookup(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
-		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{ItemCode: itemBirth, Form: birthValues()}))
+		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()}))
 		anon := context.Background()
 		ps, err := e.svc.Lookup(anon, sub.Case.Number, sub.QueryCode)
 		if err != nil {
@@ -65,7 +65,7 @@ func TestLookup(t *testing.T) {
 func TestFollowing(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		sub := must[cases.Submission](t)(e.svc.Apply(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood, Form: foodValues(e),
+		sub := must[cases.Submission](t)(e.svc.Apply(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood, Form: foodValues(e),
 			Materials: []cases.Upload{{Code: "application_form", Data: pdfFile}, {Code: "premises_plan", Data: pngFile}}}))
 		id := sub.Case.ID
 		must[cases.Event](t)(e.svc.PostMessage(agent, e.agentRongcheng, id, "请问现场核查大概安排在哪天？"))
@@ -129,7 +129,7 @@ func TestFollowing(t *testing.T) {
 // transaction through payments, and the payment moves the case on.
 func TestFeesAndPayment(t *testing.T) {
 	eachEnv(t, envOptions{trust: true}, func(t *testing.T, e *env) {
-		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{ItemCode: itemRealEstate,
+		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemRealEstate,
 			Form: realEstateValues(), Materials: []cases.Upload{{Code: "sale_contract", FileName: "买卖合同.pdf", Data: pdfFile}}}))
 		id := sub.Case.ID
 		e.advance(t, id, 3, e.zrzyWindow, e.zrzyReviewer, e.zrzyApprover, "")
@@ -193,7 +193,7 @@ func TestFeesAndPayment(t *testing.T) {
 // Decisions need their trust services; without them nothing is decided.
 func TestDecisionsNeedTrust(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
-		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{ItemCode: itemBirth, Form: birthValues()}))
+		sub := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()}))
 		e.advance(t, sub.Case.ID, 3, e.healthWindow, e.healthReviewer, e.healthApprover, "")
 		if _, err := e.svc.Decide(as(e.healthApprover), e.healthApprover, sub.Case.ID, cases.OutcomeApproved, "符合条件"); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("Decide without a signer = %v", err)
@@ -217,7 +217,7 @@ func TestDecisionsNeedTrust(t *testing.T) {
 func TestWithdrawnDraftNotInWorklist(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood}))
+		d := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood}))
 		if c := must[cases.Case](t)(e.svc.Withdraw(agent, e.agentRongcheng, d.ID, "")); c.Status != cases.StatusWithdrawn {
 			t.Fatalf("draft %s after withdrawal", c.Status)
 		}

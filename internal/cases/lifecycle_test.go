@@ -23,7 +23,7 @@ var numberRE = regexp.MustCompile(`^[0-9]{6}-[0-9]{8}-[0-9]{6,}$`)
 func TestLifecycleFoodLicence(t *testing.T) {
 	eachEnv(t, envOptions{trust: true}, func(t *testing.T, e *env) {
 		agent := as(e.agentRongcheng)
-		draft := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{ItemCode: itemFood,
+		draft := must[cases.Case](t)(e.svc.Start(agent, e.agentRongcheng, cases.Application{LicenceConsent: true, ItemCode: itemFood,
 			Form: map[string]any{"shop_name": "榕城小馆"}}))
 		if draft.Status != cases.StatusDraft || draft.Number != "" || draft.NextStep != cases.StepSubmit {
 			t.Fatalf("draft = %+v", draft)

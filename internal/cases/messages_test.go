@@ -46,14 +46,21 @@ func TestMessagesExist(t *testing.T) {
 		cases.EventProcedureStarted, cases.EventProcedureEnded, cases.EventDecided, cases.EventFeeOrderOpened, cases.EventPaid,
 		cases.EventDelivered, cases.EventCompleted, cases.EventWithdrawn, cases.EventTransferred, cases.EventRemoteStatus,
 		cases.EventMessage, cases.EventQueryCodeReset, cases.EventClockStarted, cases.EventClockPaused, cases.EventClockResumed,
-		cases.EventClockWarned, cases.EventClockOverdue, cases.EventClockStopped} {
+		cases.EventClockWarned, cases.EventClockOverdue, cases.EventClockStopped, cases.EventLicenceConsent,
+		cases.EventFromLicence, cases.EventLicenceUnavailable} {
 		keys["cases.event."+k] = true
 	}
 	for _, k := range []string{"cases.outcome.approved", "cases.outcome.denied", "cases.outcome.partially_approved",
 		"cases.channel.online", "cases.channel.window", "cases.channel.kiosk", "cases.delivery.electronic", "cases.delivery.pickup",
 		"cases.delivery.post", "cases.material_status.missing", "cases.material_status.provided", "cases.material_status.to_fetch",
-		"cases.material_status.requested", "cases.clock.not_started", "cases.clock.running", "cases.clock.paused", "cases.clock.stopped"} {
+		"cases.material_status.requested", "cases.material_status.from_licence", "cases.material_status.unavailable", "cases.clock.not_started", "cases.clock.running", "cases.clock.paused", "cases.clock.stopped"} {
 		keys[k] = true
+	}
+	for _, st := range cases.LicenceStates {
+		keys["cases.licence_state."+st] = true
+		if st != cases.LicenceValid {
+			keys["cases.notice.licence_unavailable."+st] = true
+		}
 	}
 	if len(keys) < 100 {
 		t.Fatalf("found only %d keys: the scan is broken", len(keys))

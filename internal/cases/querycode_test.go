@@ -58,8 +58,8 @@ func TestQueryCodesAreKeyed(t *testing.T) {
 			}
 			return h
 		}
-		keyed := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{ItemCode: itemBirth, Form: birthValues()}))
-		old := must[cases.Submission](t)(e.svc.Apply(as(e.li), e.li, cases.Application{ItemCode: itemBirth, Form: birthValues()}))
+		keyed := must[cases.Submission](t)(e.svc.Apply(as(e.zhang), e.zhang, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()}))
+		old := must[cases.Submission](t)(e.svc.Apply(as(e.li), e.li, cases.Application{LicenceConsent: true, ItemCode: itemBirth, Form: birthValues()}))
 		if err := e.db.Transact(anon, func(tx *store.Tx) error {
 			_, err := tx.Exec(anon, `UPDATE cases SET query_hash = ? WHERE id = ?`, plainQueryHash(old.Case.Number, old.QueryCode), old.Case.ID)
 			return err

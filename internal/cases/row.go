@@ -70,6 +70,9 @@ type row struct {
 	TransferredTo    string     `db:"transferred_to"`
 	RemoteNumber     string     `db:"remote_number"`
 	RemoteStatus     string     `db:"remote_status"`
+	// LicenceConsent (0 or 1): the applicant agreed that the licences the case's materials ask
+	// for be fetched (免提交); without it those materials are uploaded.
+	LicenceConsent int `db:"licence_consent"`
 
 	// spec is the decoded item or bundle (attached by the Service when it loads a case, or set
 	// when it makes one); specJSON is its JSON while the case is being made.
@@ -89,7 +92,8 @@ const rowColumns = `id, number, query_hash, parent_id, bundle_code, bundle_versi
 	clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at, overdue_at, clock_stopped_at,
 	created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at, decided_by, reasons,
 	decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format, ledger_index,
-	fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status`
+	fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status,
+	licence_consent`
 
 // summaryColumns are what lists read: everything but the spec and the form.
 const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
@@ -98,7 +102,8 @@ const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_v
 	limit_days, legal_days, clock_state, pause_reason, paused_since, paused_days, due_on, warn_on, warned_at,
 	overdue_at, clock_stopped_at, created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at,
 	decided_by, reasons, decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format,
-	ledger_index, fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status`
+	ledger_index, fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status,
+	licence_consent`
 
 // number returns the row's number, "" for a draft.
 func (r *row) number() string {
@@ -259,14 +264,14 @@ func save(ctx context.Context, tx *store.Tx, r *row) error {
 		submitted_at = ?, accepted_at = ?, decided_at = ?, completed_at = ?, decided_by = ?, reasons = ?,
 		decision_blob = ?, signature_blob = ?, signature_id = ?, seal_id = ?, seal_name = ?, signature_format = ?,
 		ledger_index = ?, fee_order_id = ?, paid_at = ?, delivery_method = ?, delivered_by = ?, transferred_to = ?,
-		remote_number = ?, remote_status = ?
+		remote_number = ?, remote_status = ?, licence_consent = ?
 		WHERE id = ?`,
 		r.Number, r.QueryHash, string(r.Status), string(r.ResumeStatus), string(r.Outcome), r.Form, r.ReceivingOrg,
 		r.LimitDays, r.LegalDays, string(r.ClockState), r.PauseReason, r.PausedSince, r.PausedDays, r.DueOn, r.WarnOn,
 		r.WarnedAt, r.OverdueAt, r.ClockStoppedAt, r.UpdatedAt, r.SubmittedAt, r.AcceptedAt, r.DecidedAt,
 		r.CompletedAt, r.DecidedBy, r.Reasons, r.DecisionBlob, r.SignatureBlob, r.SignatureID, r.SealID, r.SealName,
 		r.SignatureFormat, r.LedgerIndex, r.FeeOrderID, r.PaidAt, r.DeliveryMethod, r.DeliveredBy, r.TransferredTo,
-		r.RemoteNumber, r.RemoteStatus, r.ID)
+		r.RemoteNumber, r.RemoteStatus, r.LicenceConsent, r.ID)
 	return err
 }
 
@@ -280,7 +285,7 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
 		r.ID, r.Number, r.QueryHash, r.ParentID, r.BundleCode, r.BundleVersion, r.ItemCode, r.ItemVersion,
 		r.NameHans, r.NameHant, r.NameEn, r.Spec, r.HandlingOrg, r.ReceivingOrg, string(r.Channel),
 		r.ApplicantAccount, r.ApplicantKind, r.ActingFor, r.ApplicantName, r.CreatedBy, string(r.Status), r.Form,
-		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt)
+		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt, r.LicenceConsent)
 	return nil
 }
 
@@ -288,12 +293,12 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
 const caseInsertColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
 	item_version, name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
 	applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
-	updated_at, submitted_at`
+	updated_at, submitted_at, licence_consent`
 
 // queueMaterial queues m, a material of a case made or submitted in tx's work, for insertion.
 func queueMaterial(tx *store.Tx, m materialRow) {
 	tx.InsertLater("case_materials", materialColumns,
-		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt)
+		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt, m.LicenceID, m.Licence)
 }
 
 // materialRow is a case_materials row.
@@ -307,9 +312,15 @@ type materialRow struct {
 	Size       int64     `db:"size"`
 	AddedBy    string    `db:"added_by"`
 	AddedAt    time.Time `db:"added_at"`
+	// LicenceID is the identifier of the licence a material was filled from (from_licence), or
+	// of the one found unusable (unavailable); Licence what was verified of it (licenceRecord's
+	// JSON).
+	LicenceID string `db:"licence_id"`
+	Licence   string `db:"licence"`
 }
 
-const materialColumns = `case_id, code, status, blob_sha256, file_name, format, size, added_by, added_at`
+const materialColumns = `case_id, code, status, blob_sha256, file_name, format, size, added_by, added_at, licence_id,
+	licence`
 
 func materialsTx(ctx context.Context, tx *store.Tx, caseID string) ([]materialRow, error) {
 	var ms []materialRow
@@ -321,7 +332,7 @@ func putMaterial(ctx context.Context, tx *store.Tx, m materialRow) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM case_materials WHERE case_id = ? AND code = ?`, m.CaseID, m.Code); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt)
+	_, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.CaseID, m.Code, m.Status, m.BlobSHA256, m.FileName, m.Format, m.Size, m.AddedBy, m.AddedAt, m.LicenceID, m.Licence)
 	return err
 }

@@ -17,7 +17,7 @@ import (
 func TestTransferToAnotherProvince(t *testing.T) {
 	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
 		window := as(e.fuzhouWindow)
-		sub := must[cases.Submission](t)(e.svc.Apply(window, e.fuzhouWindow, cases.Application{ItemCode: itemHZMedical,
+		sub := must[cases.Submission](t)(e.svc.Apply(window, e.fuzhouWindow, cases.Application{LicenceConsent: true, ItemCode: itemHZMedical,
 			Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID,
 			Form:      map[string]any{"address": "杭州市上城区解放路 100 号", "mobile": "13905911234"},
 			Materials: []cases.Upload{{Code: "referral", FileName: "转诊证明.pdf", Data: pdfFile}}}))
@@ -32,7 +32,7 @@ func TestTransferToAnotherProvince(t *testing.T) {
 		if _, err := e.svc.ExportTransfer(as(e.xiamenWindow), e.xiamenWindow, id); !errs.Is(err, errs.NotFound) {
 			t.Errorf("another window exports: %v", err)
 		}
-		local := must[cases.Submission](t)(e.svc.Apply(window, e.fuzhouWindow, cases.Application{ItemCode: itemBirth,
+		local := must[cases.Submission](t)(e.svc.Apply(window, e.fuzhouWindow, cases.Application{LicenceConsent: true, ItemCode: itemBirth,
 			Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID, Form: birthValues()}))
 		if _, err := e.svc.ExportTransfer(window, e.fuzhouWindow, local.Case.ID); !errs.Is(err, errs.Conflict) {
 			t.Errorf("a Fujian item exported: %v", err)

@@ -127,6 +127,11 @@ const (
 	MaterialProvided  MaterialStatus = "provided"  // a file is attached
 	MaterialToFetch   MaterialStatus = "to_fetch"  // licence or shared data: fetched by those modules
 	MaterialRequested MaterialStatus = "requested" // asked for by an open 補正 request
+	// MaterialFromLicence: filled from the applicant's electronic licence (免提交), verified.
+	MaterialFromLicence MaterialStatus = "from_licence"
+	// MaterialUnavailable: to be fetched from a licence that could not be used (none held,
+	// suspended, revoked, expired); the applicant supplies it.
+	MaterialUnavailable MaterialStatus = "unavailable"
 )
 
 // Step is what happens next to a case, and Party who does it.
@@ -179,6 +184,9 @@ type Material struct {
 	Size                       int64          `json:"size,omitempty"`
 	SHA256                     string         `json:"sha256,omitempty"`
 	AddedAt                    *time.Time     `json:"added_at,omitempty"`
+	// Licence is the licence the material was filled from (MaterialFromLicence), or what was
+	// found instead of a usable one (MaterialUnavailable).
+	Licence *LicenceFill `json:"licence,omitempty"`
 }
 
 // Clock is a case's statutory clock as of when it was read. Days are working days; dates are
@@ -286,7 +294,10 @@ type Case struct {
 	// Form holds the form's values (decoded from JSON: numbers are float64).
 	Form      map[string]any `json:"form"`
 	Materials []Material     `json:"materials"`
-	Clock     Clock          `json:"clock"`
+	// LicenceConsent says the applicant agreed that the licences its materials ask for be
+	// fetched (免提交).
+	LicenceConsent bool  `json:"licence_consent"`
+	Clock          Clock `json:"clock"`
 	// Supplement is the open request for materials, if any; Procedure the running procedure.
 	Supplement *SupplementRequest `json:"supplement,omitempty"`
 	Procedure  *Procedure         `json:"procedure,omitempty"`
@@ -383,6 +394,9 @@ const (
 	EventRemoteStatus       = "remote_status"
 	EventMessage            = "message"
 	EventQueryCodeReset     = "query_code_reset"
+	EventLicenceConsent     = "licence_consent"       // a draft's consent to fetch licences given or withdrawn
+	EventFromLicence        = "material_from_licence" // a material filled from a licence
+	EventLicenceUnavailable = "licence_unavailable"   // a material's licence could not be used
 	EventClockStarted       = "clock.started"
 	EventClockPaused        = "clock.paused"
 	EventClockResumed       = "clock.resumed"
@@ -407,6 +421,10 @@ type Application struct {
 	Form map[string]any
 	// Materials are uploaded with the application (Apply), as AttachMaterial would.
 	Materials []Upload
+	// LicenceConsent is the applicant's consent that the materials of source SourceLicence
+	// not uploaded be filled from their electronic licences (同意调取本人/本企业的电子证照).
+	// Without it those materials are uploaded like any other.
+	LicenceConsent bool
 }
 
 // Upload is a file for a material.

@@ -100,7 +100,8 @@ func (s *Service) caseOf(r *row, ms []materialRow, supp *supplementRow, proc *pr
 		CreatedBy: r.CreatedBy, Status: r.Status, Outcome: r.Outcome, Form: r.form(), Clock: s.clockOf(r, now),
 		FeeOrderID: r.FeeOrderID, PaidAt: r.PaidAt, TransferredTo: r.TransferredTo, RemoteNumber: r.RemoteNumber,
 		RemoteStatus: Status(r.RemoteStatus), Children: children, NextStep: step, NextParty: party,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, AcceptedAt: r.AcceptedAt,
+		LicenceConsent: r.LicenceConsent == 1,
+		CreatedAt:      r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, AcceptedAt: r.AcceptedAt,
 		DecidedAt: r.DecidedAt, CompletedAt: r.CompletedAt}
 	if r.isParent() {
 		if b, err := r.bundle(); err == nil {
@@ -167,6 +168,10 @@ func materialsView(specs []MaterialSpec, ms []materialRow) []Material {
 				m.AddedAt = &at
 			case string(MaterialToFetch):
 				m.Status = MaterialToFetch
+			case string(MaterialFromLicence), string(MaterialUnavailable):
+				m.Status, m.Licence = MaterialStatus(h.Status), licenceOf(h)
+				at := h.AddedAt
+				m.AddedAt = &at
 			case string(MaterialRequested):
 				// Asked for (again): the earlier file, if any, stays visible until replaced.
 				m.Status = MaterialRequested

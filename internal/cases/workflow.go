@@ -171,7 +171,7 @@ func (s *Service) RequestMaterials(ctx context.Context, p principal.Principal, i
 					return err
 				}
 				if n, _ := res.RowsAffected(); n == 0 {
-					if _, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, 'requested', NULL, '', '', 0, ?, ?)`,
+					if _, err := tx.Exec(ctx, `INSERT INTO case_materials (`+materialColumns+`) VALUES (?, ?, 'requested', NULL, '', '', 0, ?, ?, '', '')`,
 						r.ID, code, p.Actor(), tx.Now); err != nil {
 						return err
 					}
