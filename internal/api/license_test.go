@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -217,6 +218,35 @@ func TestLicencePDF(t *testing.T) {
 		out, _ := exec.Command("pdfsig", f).CombinedOutput()
 		if !strings.Contains(string(out), "Signature is Valid") {
 			t.Errorf("pdfsig:\n%s", out)
+		}
+	})
+}
+
+// FuzzLicenceVerifyJSON posts arbitrary bodies to the public verify route: each is refused as
+// invalid (400, 413) or answered with one of the states (200), never a server error.
+func FuzzLicenceVerifyJSON(f *testing.F) {
+	for _, s := range []string{`{"text":"YWP1.abc.def"}`, `{"text":"YWC1."}`, `{"text":"1.2.156.3005.2.x"}`, `{"text":""}`,
+		`{"text":null}`, `{"text":1}`, `{}`, ``, `[]`, `{"text":"a"} {}`, `{"text":"\u0000"}`, `{"txt":"a"}`,
+		`{"text":"https://x/licenses/verify?id=%zz"}`} {
+		f.Add(s)
+	}
+	a := newApp(f, storetest.Open(f, store.SQLite, storetest.Options{}))
+	h := a.Server.Handler()
+	states := []string{"valid", "suspended", "revoked", "superseded", "expired", "forged", "not_trusted", "malformed"}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/api/v1/licenses/verify", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		case http.StatusOK:
+			var res struct{ State string }
+			if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || !slices.Contains(states, res.State) {
+				t.Fatalf("body %q: %s", body, w.Body)
+			}
+		default:
+			t.Fatalf("body %q: status %d: %s", body, w.Code, w.Body)
 		}
 	})
 }
