@@ -219,7 +219,7 @@ func testLicenseImport(t *testing.T, d store.Dialect) {
 			out: []string{"The file has 3 problem(s); no licence was imported:", "  Row 3, column C (证件号码): ", "  Row 4, column G (语种): Fill in “语种”.",
 				"  Row 5, column F (有效期截止日期): The validity runs 12 to 36 months from its start."}},
 		{name: "a picture named .xlsx", args: imp(path("picture.xlsx")), code: 1,
-			out: []string{"文件有 1 处问题，未导入任何证照：", "  文件：文件 picture.xlsx 的名称是 Excel 工作簿，内容却不是。"}},
+			out: []string{"文件有 1 处问题，未导入任何证照：", "  文件：picture.xlsx 的名称是 Excel 工作簿，内容却不是。"}},
 		{name: "a dry run writes nothing", args: imp("--dry-run", path("dry.csv")),
 			out: []string{"检查通过：2 本“导游证”可以导入（试运行，未写入任何数据）。"}},
 		{name: "a workbook", args: imp(path("guides.xlsx")), stored: 3, out: []string{"已导入 3 本“导游证”，发证单位：福州市市场监督管理局。"}},
