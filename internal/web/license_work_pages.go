@@ -308,8 +308,18 @@ func postedType(r *http.Request, p principal.Principal, orgCode string) (license
 // typeFormField maps the field of an error about a licence type to the form's: field k of the
 // type to the form row it came from; a linked item to the list.
 func typeFormField(field string, rows []int) string {
-	if strings.HasPrefix(field, "linked_items.") {
+	switch {
+	case strings.HasPrefix(field, "linked_items"):
 		return "linked_other"
+	case field == "fields":
+		// Too few or too many fields: the first row is where to start.
+		if len(rows) > 0 {
+			return fmt.Sprintf("fields.%d.key", rows[0])
+		}
+		return "fields.0.key"
+	case field == "org":
+		// The code names another organisation's type.
+		return "code"
 	}
 	parts := strings.SplitN(field, ".", 3)
 	if len(parts) >= 2 && parts[0] == "fields" {

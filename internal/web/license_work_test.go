@@ -116,6 +116,7 @@ func TestLicenseTypePages(t *testing.T) {
 			{licTypeForm("fields.1.key", "Bad Key"), "fields.1.key"},
 			{licTypeForm("fields.0.remove", "1", "fields.1.kind", "photo"), "fields.1.kind"},
 			{licTypeForm("linked_other", "not-a-code"), "linked_other"},
+			{licTypeForm("fields.0.remove", "1", "fields.1.remove", "1"), "fields.0.key"},
 		} {
 			msgs := map[string]bool{}
 			for _, lang := range i18n.All {
@@ -265,6 +266,14 @@ func TestLicenseWorkPages(t *testing.T) {
 		one(t, parse(t, s.get(path, licFzApprover)), "#licence-state.status-suspended")
 		w = s.post(path+"/reinstate", licFzApprover, url.Values{"reason": {"核查通过"}})
 		wantRedirect(t, "reinstate", w, w.Code, path+"?done=reinstated")
+		doc = parse(t, s.get(path+"/change", licFzApprover))
+		if got := text(one(t, doc, `form#change-form textarea[name="face.address"]`)); got != "福州市鼓楼区杨桥东路18号" {
+			t.Errorf("the change form shows the address %q", got)
+		}
+		w = s.post(path+"/change", licFzApprover, url.Values{"reason": {"无变化"}, "holder_name": {"福州市鼓楼区榕城小吃店"},
+			"face.shop_name": {"榕城小吃"}, "face.address": {"福州市鼓楼区杨桥东路18号"}})
+		wantStatus(t, "a change that changes nothing", w, http.StatusBadRequest)
+		one(t, parse(t, w), "#catalog-summary")
 		w = s.post(path+"/change", licFzApprover, url.Values{"reason": {"地址变更"}, "holder_name": {"福州市鼓楼区榕城小吃店"},
 			"face.shop_name": {"榕城小吃"}, "face.address": {"福州市鼓楼区杨桥东路20号"}})
 		loc := wantRedirect(t, "change", w, w.Code, "/work/licenses/")
