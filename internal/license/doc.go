@@ -27,6 +27,11 @@
 // sees is recorded and shown to the holder. Annotated copies (加注件) are signed copies for one
 // use, with a reason and an expiry.
 //
+// In approvals (免提交), a submitted case's material that a licence type satisfies is filled from
+// the applicant's valid licence of that type, when they consented, verified as any verifier would
+// (fill.go, on case.submitted); the holder sees the use. Without a usable licence the material is
+// left to the applicant, who is told why.
+//
 // Verification answers valid / suspended / revoked / expired / forged / not trusted and why, from
 // a QR payload, a pasted credential or an uploaded PDF, online or offline from a cached trust list
 // and a signed status snapshot (yiwang license verify).
