@@ -119,7 +119,7 @@ func (d licensePDFSigner) SignPDF(ctx context.Context, orgCode string, pdf []byt
 }
 
 // newLicenses assembles the licence service (after the hall: licences are issued from its
-// cases) and subscribes it to decided cases.
+// cases) and subscribes it to decided cases (issuing) and submitted ones (filling materials).
 func (a *App) newLicenses(cfg Config) error {
 	node := cfg.Node
 	if node == "" {
@@ -134,5 +134,6 @@ func (a *App) newLicenses(cfg Config) error {
 		return err
 	}
 	a.Licenses.Subscribe(a.Dispatcher)
+	a.Licenses.SubscribeFill(a.Dispatcher, caseMaterials{a.Cases})
 	return nil
 }
