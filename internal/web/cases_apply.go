@@ -128,6 +128,42 @@ type caseApplyPage struct {
 	Done       string
 	// Person is whom a window officer applies for (masked name).
 	Person string
+	// Licences: some materials come from the applicant's electronic licences, fetched only
+	// with LicenceConsent (the box is ticked); Enterprise: the applicant is an enterprise.
+	Licences, LicenceConsent, Enterprise bool
+}
+
+// caseConsentField is the form field of the consent to fetch the applicant's licences.
+const caseConsentField = "licence_consent"
+
+// caseConsent reads the consent box of a posted form.
+func caseConsent(r *http.Request) bool { return r.PostFormValue(caseConsentField) == "on" }
+
+// nameLicences names the licence types of page's materials as published, in the page's
+// language (the material's own name when the licence service does not know the type).
+func (s *Site) nameLicences(r *http.Request, page *caseApplyPage) {
+	names := map[string]string{}
+	for i := range page.Materials {
+		m := &page.Materials[i]
+		if !m.FromLicence {
+			continue
+		}
+		page.Licences = true
+		m.LicenceName = m.Name
+		if m.LicenceType == "" || s.cfg.Licenses == nil {
+			continue
+		}
+		name, ok := names[m.LicenceType]
+		if !ok {
+			if t, err := s.cfg.Licenses.Published(r.Context(), m.LicenceType); err == nil {
+				name = page.name(t.NameHans, t.NameHant, t.NameEn)
+			}
+			names[m.LicenceType] = name
+		}
+		if name != "" {
+			m.LicenceName = name
+		}
+	}
 }
 
 type caseApplyItem struct {
@@ -226,6 +262,9 @@ func (s *Site) newApplyPage(w http.ResponseWriter, r *http.Request, sp applySpec
 	}
 	page.Fields = b.formFields(sch, values, errors)
 	page.Materials = b.specMaterials(sp.materials())
+	page.LicenceConsent = values.Get(caseConsentField) == "on"
+	page.Enterprise = principal.From(r.Context()).Kind == principal.Agent
+	s.nameLicences(r, &page)
 	page.fail(errors)
 	return page, nil
 }
@@ -274,7 +313,7 @@ func casePostedUploads(r *http.Request, lang i18n.Lang, specs []cases.MaterialSp
 	errors := map[string]string{}
 	tooLarge := false
 	for _, m := range specs {
-		if m.Source != cases.SourceApplicant && m.Source != "" {
+		if m.Source == cases.SourceSharedData {
 			continue
 		}
 		limit := int64(blob.MaxSize)
@@ -406,7 +445,7 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, status, "cases/apply", page)
 	}
 	a := sp.application(s.caseChannel(r))
-	a.Form = values
+	a.Form, a.LicenceConsent = values, caseConsent(r)
 	if r.PostFormValue("action") == "draft" {
 		a.Form = caseDraftValues(sch, values)
 		errors := caseFieldMessages(lang, caseDraftErrors(fe, a.Form), upErrs)
@@ -425,11 +464,15 @@ func (s *Site) applyPost(w http.ResponseWriter, r *http.Request) error {
 	if fe != nil || len(upErrs) > 0 {
 		errors := caseFieldMessages(lang, fe, upErrs)
 		for _, m := range sp.materials() {
-			if m.Required && (m.Source == cases.SourceApplicant || m.Source == "") && !slices.ContainsFunc(uploads,
-				func(u cases.Upload) bool { return u.Code == m.Code }) {
-				if _, ok := errors[cases.MaterialField(m.Code)]; !ok {
-					errors[cases.MaterialField(m.Code)] = i18n.T(lang, "cases.error.material_missing", m.NameHans)
-				}
+			uploaded := slices.ContainsFunc(uploads, func(u cases.Upload) bool { return u.Code == m.Code })
+			if _, ok := errors[cases.MaterialField(m.Code)]; ok || !m.Required || uploaded {
+				continue
+			}
+			switch {
+			case m.Source == cases.SourceApplicant || m.Source == "":
+				errors[cases.MaterialField(m.Code)] = i18n.T(lang, "cases.error.material_missing", m.NameHans)
+			case m.Source == cases.SourceLicence && !a.LicenceConsent:
+				errors[cases.MaterialField(m.Code)] = i18n.T(lang, "cases.error.licence_consent_or_upload", m.NameHans)
 			}
 		}
 		return sendBack(caseFormStatus(tooLarge, nil), errors, len(uploads) > 0)
@@ -504,6 +547,12 @@ func (s *Site) renderDraft(w http.ResponseWriter, r *http.Request, c cases.Case,
 	page.Action, page.RemoveBase = mode.edit(c.ID), mode.base+url.PathEscape(c.ID)+"/materials/"
 	page.basePage.rebase(mode.edit(c.ID))
 	page.Materials = page.caseMaterials(c)
+	page.Enterprise = c.Applicant.Kind == cases.ApplicantEnterprise
+	page.LicenceConsent = c.LicenceConsent
+	if r.Method == http.MethodPost {
+		page.LicenceConsent = caseConsent(r)
+	}
+	s.nameLicences(r, &page)
 	page.fail(errors)
 	if mode.window {
 		page.Person = cases.MaskedName(c.Applicant.Name)
@@ -592,6 +641,11 @@ func (s *Site) editDraftPost(w http.ResponseWriter, r *http.Request, mode caseEd
 			return err
 		}
 		return s.renderDraft(w, r, c, mode, r.PostForm, caseErrorFields(lang, err), caseFormStatus(false, err))
+	}
+	if consent := caseConsent(r); consent != c.LicenceConsent {
+		if c, err = s.cfg.Cases.SetLicenceConsent(r.Context(), p, c.ID, consent); err != nil {
+			return err
+		}
 	}
 	if r.PostFormValue("action") != "submit" {
 		return s.afterDraftSaved(w, r, c, uploads, mode)

@@ -12,6 +12,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
@@ -201,6 +202,18 @@ type caseMaterialView struct {
 	Code, Field, ID, Name, Source, SourceLabel, Formats, Accept, MaxSize string
 	Required, Uploadable, Requested                                      bool
 	Status, StatusLabel, FileName, Size, Added, Href, Error              string
+	// FromLicence: a licence type satisfies it (fetched with the applicant's consent, else
+	// uploaded); LicenceName is the type's name.
+	FromLicence              bool
+	LicenceType, LicenceName string
+	// Licence is the licence it was filled from (免提交), or found unusable.
+	Licence *caseLicenceView
+}
+
+// caseLicenceView is the licence a material was filled from, as verified then.
+type caseLicenceView struct {
+	ID, Name, Number, Issuer, State, StateLabel, VerifiedAt, ValidUntil, VerifyHref string
+	Valid                                                                           bool
 }
 
 // caseMaterialID is the HTML id of material code's file input.
@@ -228,7 +241,7 @@ func (b casesBase) materialView(code, hans, hant, en, source string, required bo
 	}
 	v := caseMaterialView{Code: code, Field: cases.MaterialField(code), ID: caseMaterialID(code), Name: b.name(hans, hant, en),
 		Source: source, SourceLabel: b.T(msgKey("cases.page.source.", source)), Required: required,
-		MaxSize: caseByteSize(maxBytes), Uploadable: source == cases.SourceApplicant || source == ""}
+		MaxSize: caseByteSize(maxBytes), Uploadable: source != cases.SourceSharedData, FromLicence: source == cases.SourceLicence}
 	var names, accept []string
 	for _, f := range formats {
 		names = append(names, strings.ToUpper(f))
@@ -246,8 +259,9 @@ func (b casesBase) specMaterials(specs []cases.MaterialSpec) []caseMaterialView 
 	out := make([]caseMaterialView, 0, len(specs))
 	for _, m := range specs {
 		v := b.materialView(m.Code, m.NameHans, m.NameHant, m.NameEn, m.Source, m.Required, m.Formats, m.MaxBytes)
+		v.LicenceType = m.LicenceType
 		v.Status = string(cases.MaterialMissing)
-		if !v.Uploadable {
+		if !v.Uploadable || v.FromLicence {
 			v.Status = string(cases.MaterialToFetch)
 		}
 		v.StatusLabel = b.T(msgKey("cases.material_status.", v.Status))
@@ -263,6 +277,15 @@ func (b casesBase) caseMaterials(c cases.Case) []caseMaterialView {
 		v := b.materialView(m.Code, m.NameHans, m.NameHant, m.NameEn, m.Source, m.Required, m.Formats, m.MaxBytes)
 		v.Status, v.StatusLabel = string(m.Status), b.T(msgKey("cases.material_status.", string(m.Status)))
 		v.Requested = m.Status == cases.MaterialRequested
+		v.LicenceType = m.LicenceType
+		if l := m.Licence; l != nil && (m.Status == cases.MaterialFromLicence || m.Status == cases.MaterialUnavailable) {
+			v.Licence = &caseLicenceView{ID: l.ID, Name: l.TypeName, Number: l.Number, Issuer: l.IssuerName, State: l.State,
+				StateLabel: b.T(msgKey("cases.licence_state.", l.State)), VerifiedAt: civil(l.VerifiedAt),
+				ValidUntil: l.ValidUntil, Valid: l.State == cases.LicenceValid}
+			if l.ID != "" {
+				v.Licence.VerifyHref = license.VerifyPath + "?id=" + url.QueryEscape(l.ID)
+			}
+		}
 		if m.FileName != "" && m.SHA256 != "" {
 			v.FileName, v.Size = m.FileName, caseByteSize(m.Size)
 			v.Href = "/cases/" + url.PathEscape(c.ID) + "/materials/" + url.PathEscape(m.Code)

@@ -26,7 +26,7 @@ import (
 func goodFood(kv ...string) url.Values {
 	v := url.Values{"operator": {"榕城小吃店"}, "kind": {"catering"}, "premises": {"福州市鼓楼区东街 88 号一层"}, "area": {"86.5"},
 		"opening": {"2026-04-01"}, "mobile": {"13805912345"}, "staff": {"6"}, "online": {"no"}, "pledge": {"on"},
-		"action": {"submit"}}
+		"licence_consent": {"on"}, "action": {"submit"}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v.Set(kv[i], kv[i+1])
 	}
@@ -281,7 +281,8 @@ func TestCaseDraftSupplementAndDecision(t *testing.T) {
 		w = s.post("/my/cases/"+id+"/materials/layout/remove", resident, nil)
 		wantRedirect(t, "remove", w, w.Code, "/my/cases/"+id+"/edit?done=removed")
 		// Submitting the draft finds what is missing, all at once.
-		w = s.postMultipart("/my/cases/"+id+"/edit", resident, url.Values{"operator": {"榕城小吃店"}, "action": {"submit"}}, nil)
+		w = s.postMultipart("/my/cases/"+id+"/edit", resident, url.Values{"operator": {"榕城小吃店"}, "licence_consent": {"on"},
+			"action": {"submit"}}, nil)
 		wantStatus(t, "submit an incomplete draft", w, http.StatusBadRequest)
 		doc = parse(t, w)
 		for _, f := range []string{"f-kind", "f-premises", "f-mobile", "f-pledge", "m-layout"} {
