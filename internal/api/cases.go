@@ -135,7 +135,9 @@ func (a *API) installCases(srv *httpserver.Server) {
 			"otherwise the application is submitted at once with its materials, and the answer carries the case number and " +
 			"the query code, shown this once. A bundle makes one case per item, each routed to its organisation",
 		Body: obj(map[string]any{"item": str("the item's implementation code"), "bundle": str("or the bundle's code"),
-			"values": values, "materials": arr(material), "draft": boolean("start a draft instead of submitting")}),
+			"values": values, "materials": arr(material), "draft": boolean("start a draft instead of submitting"),
+			"licence_consent": boolean("the applicant agrees that the materials an electronic licence satisfies be fetched " +
+				"from their (or the enterprise's) licences; without it those materials are uploaded")}),
 		Response: ref("CaseSubmission")}, h.apply, httpserver.MaxBody(maxCaseJSON))
 	a.route(srv, operation{Method: "GET", Path: "/api/v1/cases", ID: "listMyCases", Tag: tag, Auth: true,
 		Summary: "The caller's cases, newest first (a bundle's cases are under their parent)", Params: pageParams,
@@ -276,6 +278,8 @@ type apiCaseApplication struct {
 		Data     string `json:"data"`
 	} `json:"materials"`
 	Draft bool `json:"draft"`
+	// LicenceConsent agrees that licence materials not uploaded be fetched (免提交).
+	LicenceConsent bool `json:"licence_consent"`
 }
 
 // readApplication reads the body of POST /api/v1/cases into what the case service takes, and
@@ -290,7 +294,7 @@ func readApplication(r *http.Request) (cases.Application, bool, error) {
 
 func (body apiCaseApplication) application() (cases.Application, bool, error) {
 	a := cases.Application{ItemCode: strings.TrimSpace(body.Item), BundleCode: strings.TrimSpace(body.Bundle),
-		Channel: cases.ChannelOnline, Form: body.Values}
+		Channel: cases.ChannelOnline, Form: body.Values, LicenceConsent: body.LicenceConsent}
 	if a.Form == nil {
 		a.Form = map[string]any{}
 	}
