@@ -209,7 +209,8 @@ func applyFor(t *testing.T, s *site, applicant principal.Principal, it catalog.I
 		uploads = append(uploads, cases.Upload{Code: m.Code, FileName: name, Data: data})
 	}
 	ctx := principal.With(context.Background(), applicant)
-	sub, err := s.App.Cases.Apply(ctx, applicant, cases.Application{ItemCode: it.Code, Form: form, Materials: uploads})
+	sub, err := s.App.Cases.Apply(ctx, applicant, cases.Application{ItemCode: it.Code, Form: form, Materials: uploads,
+		LicenceConsent: true})
 	if err != nil {
 		t.Fatalf("apply for %s: %v", it.NameHans, err)
 	}

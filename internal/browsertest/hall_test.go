@@ -136,8 +136,9 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 			t.Errorf("the form lists %d items, want 5", n)
 		}
 
-		// Every file the form asks for is one of his files.
-		inputs := eval[[]string](t, ctx, `[...document.querySelectorAll('#apply-form input[type=file]')].map(e => e.id)`)
+		// Every file the form asks for is one of his files (the licence materials he consents to
+		// have fetched instead).
+		inputs := eval[[]string](t, ctx, `[...document.querySelectorAll('#apply-form li[data-source=applicant] input[type=file]')].map(e => e.id)`)
 		want := make([]string, 0, len(files))
 		for code := range files {
 			want = append(want, "m-"+code)
@@ -164,6 +165,7 @@ func TestRestaurantBundleInBrowser(t *testing.T) {
 			for code, path := range files {
 				setFiles(t, ctx, "#m-"+code, path)
 			}
+			eval[bool](t, ctx, `document.querySelector('#f-licence_consent').checked = true`)
 		}
 
 		// A mobile number one digit short: refused beside the field, the rest kept.
