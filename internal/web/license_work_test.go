@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -146,7 +147,12 @@ func TestLicenseTypePages(t *testing.T) {
 		doc = parse(t, s.get("/licenses/types/"+licTypeCode, licFzAdmin))
 		one(t, doc, "#version-1.status-published")
 		// A new draft, returned by the digital office with a reason.
-		wantRedirect(t, "save v2", s.post("/licenses/types", licFzAdmin, licTypeForm("name_en", "Small caterer")), http.StatusSeeOther, "/licenses/types/")
+		// The organisation's published items are offered to link; a linked item stays chosen.
+		foodItem := catalog.OrgCreditCode("fz-market-regulation") + "000101021000"
+		one(t, parse(t, s.get("/licenses/types/new", licFzAdmin)), `select[name="linked_items"] option[value="`+foodItem+`"]`)
+		wantRedirect(t, "save v2", s.post("/licenses/types", licFzAdmin, licTypeForm("name_en", "Small caterer", "linked_items", foodItem)),
+			http.StatusSeeOther, "/licenses/types/")
+		one(t, parse(t, s.get("/licenses/types/"+licTypeCode, licFzAdmin)), `select[name="linked_items"] option[value="`+foodItem+`"][selected]`)
 		w = s.post("/licenses/types/"+licTypeCode+"/submit", licFzAdmin, url.Values{})
 		wantRedirect(t, "submit v2", w, w.Code, "/licenses/types/")
 		one(t, parse(t, s.get("/licenses/types/review", licOffice)), "#pending-"+licTypeCode)
