@@ -195,6 +195,11 @@ func TestLicenseWorkPages(t *testing.T) {
 		one(t, parse(t, s.get("/work/licenses?status=revoked", licFzApprover)), "#no-licences")
 		wantStatus(t, "bad status filter", s.get("/work/licenses?status=gone", licFzApprover), http.StatusBadRequest)
 
+		for _, lang := range i18n.All {
+			checkHallLayout(t, parse(t, s.get("/work/licenses?lang="+string(lang), licFzApprover)), lang, "/work/licenses")
+			checkHallLayout(t, parse(t, s.get("/work/licenses/"+url.PathEscape(id)+"?lang="+string(lang), licFzApprover)), lang,
+				"/work/licenses/"+id)
+		}
 		doc = parse(t, s.get("/work/licenses/"+url.PathEscape(id), licFzReviewer))
 		if got := text(one(t, doc, "#face-shop_name")); got != "榕城小吃" {
 			t.Errorf("face data %q", got)
