@@ -11,13 +11,13 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/store/storetest"
 )
 
-// The demo publishes its licence types once and issues the demo enterprise's food business
-// licence, which verifies as valid; the licence service listens for decided cases.
+// The demo publishes its four licence types once and issues the demo enterprise's business and
+// food business licences, which verify as valid; the licence service listens for decided cases.
 func TestDemoLicences(t *testing.T) {
 	storetest.EachWith(t, storetest.Options{Clock: clock.Real{}}, func(t *testing.T, db *store.DB) {
 		a := newDemo(t, db)
-		if a.DemoResult.LicenceTypes != 3 {
-			t.Errorf("%d licence types published, want 3", a.DemoResult.LicenceTypes)
+		if a.DemoResult.LicenceTypes != 4 {
+			t.Errorf("%d licence types published, want 4", a.DemoResult.LicenceTypes)
 		}
 		ctx := context.Background()
 		var l struct {
@@ -43,7 +43,7 @@ func TestDemoLicences(t *testing.T) {
 		}
 		again := newDemo(t, db)
 		var n int
-		if err := db.Get(ctx, &n, `SELECT COUNT(*) FROM licences`); err != nil || n != 1 || again.DemoResult.LicenceTypes != 0 {
+		if err := db.Get(ctx, &n, `SELECT COUNT(*) FROM licences`); err != nil || n != 2 || again.DemoResult.LicenceTypes != 0 {
 			t.Errorf("seeding again: %d licences, %d types published (%v)", n, again.DemoResult.LicenceTypes, err)
 		}
 	})
