@@ -29,6 +29,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/identity"
+	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/plan"
 	"github.com/yiwang-platform/yiwang/internal/principal"
@@ -1252,6 +1253,15 @@ func prefixSuffixes() map[string][]string {
 		"plan.report_status.": {plan.ReportSubmitted, plan.ReportAccepted, plan.ReportReturned},
 		"plan.status.":        {plan.StatusNotStarted, plan.StatusInProgress, plan.StatusCompleted},
 		"org.kind.":           kinds,
+		// The licence wallet and verifier (license_pages.go).
+		"license.state.": {string(license.StateValid), string(license.StateSuspended), string(license.StateRevoked),
+			string(license.StateSuperseded), string(license.StateExpired), string(license.StateForged),
+			string(license.StateNotTrusted), string(license.StateMalformed)},
+		"license.reason.": {string(license.StateValid), string(license.StateSuspended), string(license.StateRevoked),
+			string(license.StateSuperseded), string(license.StateExpired)},
+		"license.wallet.step.": {license.StepIssued, license.StepChanged, license.StepSuspended, license.StepReinstated,
+			license.StepRevoked, license.StepExpired},
+		"license.wallet.use.": {"verified", "fetched", "filled", "downloaded"},
 	}
 }
 
