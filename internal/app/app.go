@@ -21,9 +21,11 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/calendar"
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
+	"github.com/yiwang-platform/yiwang/internal/credential"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/events"
+	"github.com/yiwang-platform/yiwang/internal/federation"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/keys"
@@ -89,8 +91,10 @@ type Config struct {
 	Scanner cases.Scanner
 
 	// Node is this node's GB/T 2260 province code, which names it to other provinces' nodes and
-	// in its licences' credentials; DefaultNode (Fujian) when empty.
-	Node string
+	// in its licences' credentials; DefaultNode (Fujian) when empty. NodeName is its name in
+	// its trust list, the province's (福建省) when empty.
+	Node     string
+	NodeName string
 }
 
 // App is the assembled platform.
@@ -129,6 +133,12 @@ type App struct {
 	Inbox    *notify.Service
 	// Licenses keeps licence types and electronic licences, issued from approved cases.
 	Licenses *license.Service
+	// fed is the federation service (Federation), fedResolver its approved peers' keys, which
+	// the licence service trusts too; both nil until the node knows its endpoint.
+	fedMu       sync.RWMutex
+	fed         *federation.Service
+	fedResolver credential.Resolver
+	fedCfg      Config
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -175,6 +185,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	if err := a.newLicenses(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.newFederation(cfg); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -239,7 +253,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
 		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign,
 		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
-		Licenses: a.Licenses})
+		Licenses: a.Licenses, Federation: a.Federation})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil
@@ -289,6 +303,7 @@ func (a *App) Run(ctx context.Context, addr string, onListening func(url string)
 	a.runHall(ctx, &wg)
 	err := a.Server.Run(ctx, addr, func(url string) {
 		a.listening(url)
+		a.startFederation(ctx, &wg, url)
 		if onListening != nil {
 			onListening(url)
 		}
