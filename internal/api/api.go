@@ -17,6 +17,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/federation"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
@@ -61,7 +62,10 @@ type Config struct {
 	Inbox    *notify.Service
 	// Licenses keeps licence types and electronic licences; nil installs none of their routes.
 	Licenses *license.Service
-	Version  string
+	// Federation returns the federation service (nil while the node does not know its
+	// endpoint, and then its routes answer 503); a nil func installs none of its routes.
+	Federation func() *federation.Service
+	Version    string
 }
 
 // API is the JSON API.
@@ -95,6 +99,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installInbox(srv)
 	a.installLicenseWork(srv)
 	a.installLicense(srv)
+	a.installFederation(srv)
 }
 
 // route registers one documented operation.

@@ -13,5 +13,6 @@ func init() {
 
 // ownPlatformScenarios are the scenario tables that run on platforms of their own.
 func ownPlatformScenarios() [][]scenario {
-	return [][]scenario{catalogScenarios, caseScenarios, ratingScenarios, inboxMessageScenarios, licenseWorkScenarios}
+	return [][]scenario{catalogScenarios, caseScenarios, ratingScenarios, inboxMessageScenarios, licenseWorkScenarios,
+		federationScenarios}
 }
