@@ -226,6 +226,9 @@ func (s *Service) verifyIdentifier(ctx context.Context, text string, now time.Ti
 const maxUsePurpose = 200
 
 // recordUse records that presentation pr of licence id was verified here, by whom ctx names.
+// The record is durable before the answer, and shares its transaction and commit with other
+// verifications at the same moment (store.DB.TransactGrouped): a verifier at a busy counter
+// should not wait for a disk flush of its own.
 func (s *Service) recordUse(ctx context.Context, id string, pr credential.Presentation) error {
 	p := principal.From(ctx)
 	purpose := pr.Purpose
@@ -236,7 +239,7 @@ func (s *Service) recordUse(ctx context.Context, id string, pr credential.Presen
 	if p.Kind == principal.Official {
 		byOrg = p.OrgCode
 	}
-	return s.db.Transact(ctx, func(tx *store.Tx) error {
+	return s.db.TransactGrouped(ctx, func(tx *store.Tx) error {
 		tx.InsertLater("licence_uses", "licence_id, at, kind, by_org, by_actor, purpose, presentation",
 			id, tx.Now, "verified", byOrg, p.Actor(), purpose, pr.ID)
 		return nil
