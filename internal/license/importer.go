@@ -9,6 +9,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -184,7 +185,7 @@ func (s *Service) checkImport(ctx context.Context, g getter, typ Type, issuer Or
 		}
 		req := row.request(typ.Code, issuer.Code)
 		name := req.HolderName
-		if err := line(&name, ColHolderName, maxHolder, true); err != nil {
+		if err := plaintext.Line(&name, ColHolderName, maxHolder, true); err != nil {
 			add(err)
 			name = "-"
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -139,7 +140,7 @@ func (s *Service) IssueTx(ctx context.Context, tx *store.Tx, p principal.Princip
 	if req.LinkedItem != "" && !itemCodeRE.MatchString(req.LinkedItem) {
 		return Licence{}, errs.Field("linked_item", "license.error.linked_item", req.LinkedItem)
 	}
-	if err := line(&req.CaseID, "case_id", 64, false); err != nil {
+	if err := plaintext.Line(&req.CaseID, "case_id", 64, false); err != nil {
 		return Licence{}, err
 	}
 	req.Number = strings.TrimSpace(req.Number)

@@ -233,7 +233,7 @@ func TestIssueRefusals(t *testing.T) {
 			{name: "unknown type", edit: func(q *IssueRequest) { q.TypeCode = "X" },
 				kind: errs.Invalid, field: "type_code", message: "license.error.type_not_published"},
 			{name: "holder name", edit: func(q *IssueRequest) { q.HolderName = "" },
-				kind: errs.Invalid, field: "holder_name", message: "license.error.required"},
+				kind: errs.Invalid, field: "holder_name", message: "plaintext.error.required"},
 			{name: "holder credit code", edit: func(q *IssueRequest) { q.HolderCode = restaurantCode[:17] + "0" },
 				kind: errs.Invalid, field: "holder_code"},
 			{name: "person for an enterprise type", edit: func(q *IssueRequest) { q.HolderCode, q.HolderCodeType = aliceID, HolderCodeResidentID },

@@ -8,6 +8,7 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
 
@@ -77,7 +78,7 @@ func (s *Service) Issued(ctx context.Context, p principal.Principal, f IssuedFil
 		args = append(args, f.Status)
 	}
 	if c := idcode.Normalize(f.HolderCode); c != "" {
-		if len(c) > 40 || !plain(c, false) {
+		if len(c) > 40 || !plaintext.Valid(c, false) {
 			return nil, errs.Field("holder_code", "license.error.holder_code")
 		}
 		q += ` AND holder_code = ?`

@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 )
 
 // Limits on what a licence type and a licence hold.
@@ -40,35 +40,6 @@ var (
 var reservedKeys = []string{"holder_name", "holder_code", "holder_code_type", "type_code", "type_name", "number",
 	"issuer", "jurisdiction", "issued_on", "valid_from", "valid_until"}
 
-// plain reports whether s is valid UTF-8 without control characters other than newlines and
-// tabs in multi-line texts: texts are shown on pages and PostgreSQL refuses NUL.
-func plain(s string, multiline bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
-			return false
-		}
-	}
-	return true
-}
-
-// line cleans a one-line text of field: trimmed, plain, at most max characters; required says
-// whether it may be empty.
-func line(s *string, field string, max int, required bool) error {
-	*s = strings.TrimSpace(*s)
-	switch {
-	case *s == "" && required:
-		return errs.Field(field, "license.error.required")
-	case utf8.RuneCountInString(*s) > max:
-		return errs.Field(field, "license.error.too_long", max)
-	case !plain(*s, false):
-		return errs.Field(field, "license.error.plain_text")
-	}
-	return nil
-}
-
 // asField gives an idcode error the field it concerns.
 func asField(err error, field string) error {
 	e := *errs.Public(err)
@@ -91,7 +62,7 @@ func checkType(t *Type) error {
 		s     *string
 		field string
 	}{{&t.NameHans, "name_hans"}, {&t.NameHant, "name_hant"}, {&t.NameEn, "name_en"}, {&t.AuthorityName, "authority_name"}} {
-		if err := line(n.s, n.field, maxName, true); err != nil {
+		if err := plaintext.Line(n.s, n.field, maxName, true); err != nil {
 			return err
 		}
 	}
@@ -154,7 +125,7 @@ func checkType(t *Type) error {
 			s     *string
 			field string
 		}{{&f.NameHans, ".name_hans"}, {&f.NameHant, ".name_hant"}, {&f.NameEn, ".name_en"}} {
-			if err := line(n.s, field+n.field, maxName, true); err != nil {
+			if err := plaintext.Line(n.s, field+n.field, maxName, true); err != nil {
 				return err
 			}
 		}
@@ -204,7 +175,7 @@ func checkFace(t Type, face map[string]string) (map[string]string, error) {
 			continue
 		case utf8.RuneCountInString(v) > f.maxLen():
 			return nil, errs.Field(field, "license.error.too_long", f.maxLen())
-		case !plain(v, f.Kind == FieldArea):
+		case !plaintext.Valid(v, f.Kind == FieldArea):
 			return nil, errs.Field(field, "license.error.plain_text")
 		}
 		if f.Kind == FieldDate {
@@ -220,7 +191,7 @@ func checkFace(t Type, face map[string]string) (map[string]string, error) {
 // checkHolder validates a holder's name, code and code type against a type's holder category,
 // normalising the code.
 func checkHolder(cat HolderCategory, name, code, codeType *string) error {
-	if err := line(name, "holder_name", maxHolder, true); err != nil {
+	if err := plaintext.Line(name, "holder_name", maxHolder, true); err != nil {
 		return err
 	}
 	*code = idcode.Normalize(*code)
@@ -289,7 +260,7 @@ func checkReason(reason *string) error {
 		return errs.Field("reason", "license.error.reason")
 	case utf8.RuneCountInString(*reason) > maxReason:
 		return errs.Field("reason", "license.error.too_long", maxReason)
-	case !plain(*reason, true):
+	case !plaintext.Valid(*reason, true):
 		return errs.Field("reason", "license.error.plain_text")
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/credential"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -183,10 +184,10 @@ func (s *Service) Present(ctx context.Context, p principal.Principal, id string,
 	if st := l.State(today(s.clock.Now())); st != StateValid {
 		return "", errs.E(errs.Conflict, "license.error.not_presentable")
 	}
-	if err := line(&req.Purpose, "purpose", maxPurpose, true); err != nil {
+	if err := plaintext.Line(&req.Purpose, "purpose", maxPurpose, true); err != nil {
 		return "", err
 	}
-	if err := line(&req.Audience, "audience", maxPurpose, false); err != nil {
+	if err := plaintext.Line(&req.Audience, "audience", maxPurpose, false); err != nil {
 		return "", err
 	}
 	if req.Lifetime == 0 {

@@ -113,7 +113,7 @@ func TestPresent(t *testing.T) {
 			req            PresentRequest
 			field, message string
 		}{
-			{"no purpose", PresentRequest{}, "purpose", "license.error.required"},
+			{"no purpose", PresentRequest{}, "purpose", "plaintext.error.required"},
 			{"unknown field", PresentRequest{Purpose: "查验", Fields: []string{"colour"}}, "fields", "license.error.field_unknown"},
 			{"public claims are not disclosed", PresentRequest{Purpose: "查验", Fields: []string{"number"}}, "fields", "license.error.field_unknown"},
 			{"lifetime too long", PresentRequest{Purpose: "查验", Lifetime: 2 * time.Hour}, "lifetime", "license.error.lifetime"},
