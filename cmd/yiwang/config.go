@@ -8,9 +8,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/logmask"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
@@ -27,6 +29,8 @@ type options struct {
 	LogLevel    string `toml:"log_level"`
 	LogFormat   string `toml:"log_format"`
 	Province    string `toml:"province"`
+	Node        string `toml:"node"`
+	NodeName    string `toml:"node_name"`
 	PublicURL   string `toml:"public_url"`
 	// OIDCSecret comes from the environment or the config file only: a flag would show it to
 	// everyone who lists processes.
@@ -60,6 +64,8 @@ var settings = []setting{
 	{"master-key-file", "YIWANG_MASTER_KEY_FILE", "", "file holding the master key that wraps all data keys (mode 0600; make one with `yiwang keys master-key`); never keep it in the data directory. A development node without one keeps one under the user's configuration directory", func(o *options) *string { return &o.MasterKeyFile }},
 	{"ledger-witnesses", "YIWANG_LEDGER_WITNESSES", "", "witnesses that cosign this node's ledger checkpoints: comma-separated \"URL KEY\" pairs, URL the witness's prefix (https://node/ledger/witness), KEY its note verifier key", func(o *options) *string { return &o.LedgerWitnesses }},
 	{"ledger-witnessed", "YIWANG_LEDGER_WITNESSED", "", "other nodes' ledgers this node witnesses at POST /ledger/witness/add-checkpoint: comma-separated \"ORIGIN KEY\" pairs (their checkpoint origin and note verifier key)", func(o *options) *string { return &o.LedgerWitnessed }},
+	{"node", "YIWANG_NODE", "", "province code (GB/T 2260, ending in 0000) that names this node to other provinces' nodes and in its licences' credentials; --province when empty", func(o *options) *string { return &o.Node }},
+	{"node-name", "YIWANG_NODE_NAME", "", "the node's name in its federation trust list (福建省); the province's name when empty", func(o *options) *string { return &o.NodeName }},
 	{"public-url", "YIWANG_PUBLIC_URL", "", "URL where people and apps reach this node (https://yiwang.example.gov.cn); the OpenID Connect issuer is it + /oidc; required in production", func(o *options) *string { return &o.PublicURL }},
 }
 
@@ -141,6 +147,19 @@ func resolve(fs *flag.FlagSet, o *options) error {
 	}
 	if _, err := parseWitnessedLogs(o.LedgerWitnessed); err != nil {
 		return err
+	}
+	if o.Node == "" {
+		o.Node = o.Province
+	}
+	if err := idcode.ValidateRegionCode(o.Node); err != nil || !strings.HasSuffix(o.Node, "0000") {
+		return fmt.Errorf("--node must be a province's region code, six digits ending in 0000 such as 350000, not %q", o.Node)
+	}
+	if o.NodeName = strings.TrimSpace(o.NodeName); o.NodeName == "" {
+		if _, known := idcode.RegionName(o.Node, "zh-Hans"); !known {
+			return fmt.Errorf("--node %s is not a province in the region table: give its name with --node-name", o.Node)
+		}
+	} else if n := utf8.RuneCountInString(o.NodeName); n > 64 {
+		return fmt.Errorf("--node-name is %d characters, more than 64", n)
 	}
 	if o.PublicURL != "" {
 		u, err := url.Parse(o.PublicURL)

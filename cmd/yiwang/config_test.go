@@ -148,3 +148,52 @@ func TestDevelopmentSecretKept(t *testing.T) {
 		t.Error("production used the development secret file")
 	}
 }
+
+// TestNodeSettings: --node (YIWANG_NODE) is a province's code, --province when empty, and
+// --node-name (YIWANG_NODE_NAME) its name, which a province missing from the region table needs.
+func TestNodeSettings(t *testing.T) {
+	tests := []struct {
+		name               string
+		env                map[string]string
+		args               []string
+		wantNode, wantName string
+		wantErr            string
+	}{
+		{"the default", nil, nil, "350000", "", ""},
+		{"a flag", nil, []string{"--node", "330000", "--node-name", " 浙江省 "}, "330000", "浙江省", ""},
+		{"the environment", map[string]string{"YIWANG_NODE": "440000", "YIWANG_NODE_NAME": "广东省"}, nil, "440000", "广东省", ""},
+		{"the flag over the environment", map[string]string{"YIWANG_NODE": "440000"}, []string{"--node", "330000"}, "330000", "", ""},
+		{"the province when empty", map[string]string{"YIWANG_PROVINCE": "320000"}, nil, "320000", "", ""},
+		{"a city", nil, []string{"--node", "350100"}, "", "", "ending in 0000"},
+		{"not a code", nil, []string{"--node", "fujian"}, "", "", "ending in 0000"},
+		{"an unknown province", nil, []string{"--node", "990000"}, "", "", "ending in 0000"},
+		{"a long name", nil, []string{"--node-name", strings.Repeat("省", 65)}, "", "", "more than 64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hermetic(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var o options
+			fs := newFlagSet("demo", "demo", io.Discard)
+			commonFlags(fs, &o)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := resolve(fs, &o)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Node != tt.wantNode || o.NodeName != tt.wantName {
+				t.Errorf("node %q named %q, want %q named %q", o.Node, o.NodeName, tt.wantNode, tt.wantName)
+			}
+		})
+	}
+}

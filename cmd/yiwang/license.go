@@ -113,7 +113,7 @@ func importPrincipal(issuer string) principal.Principal {
 func cmdLicenseImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	fs := newFlagSet("license import", "license import --type CODE --issuer ORG [--data DIR | --database-url URL] [--dry-run] FILE", stderr)
-	commonFlags(fs, &o, "data", "database-url", "master-key-file", "province", "public-url", "log-level", "log-format")
+	commonFlags(fs, &o, "data", "database-url", "master-key-file", "province", "node", "public-url", "log-level", "log-format")
 	typeCode := fs.String("type", "", "the licence type's code (21 characters; it must be published)")
 	issuer := fs.String("issuer", "", "the issuing organisation's code in the directory (e.g. fz-market-regulation)")
 	dryRun := fs.Bool("dry-run", false, "check every row and write nothing")
@@ -158,7 +158,7 @@ func cmdLicenseImport(ctx context.Context, args []string, stdout, stderr io.Writ
 	// The whole platform, as the server assembles it: the licence service with the directory's
 	// credit codes, the holders' inboxes and the ledger.
 	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, Production: o.Production, PublicURL: o.PublicURL,
-		OIDCSecret: secret, MasterKey: master, Node: o.Province, Version: version()})
+		OIDCSecret: secret, MasterKey: master, Node: o.Node, NodeName: o.NodeName, Version: version()})
 	if err != nil {
 		return err
 	}

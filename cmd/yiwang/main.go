@@ -39,6 +39,10 @@ Usage:
   yiwang license import|verify …                   e-licences: bulk import from Excel/CSV, offline verification
   yiwang version                                   print the version
 
+'yiwang demo' and 'yiwang serve' take --node CODE (a province code such as 330000; YIWANG_NODE) and
+--node-name NAME (YIWANG_NODE_NAME): the node names itself so to other provinces' nodes and in its
+licences' credentials (350000, 福建省 by default).
+
 Every command that touches data takes the same --data DIR / --database-url URL options, so
 'yiwang plan import --data DIR FILE' works on the store that 'yiwang demo --data DIR' serves.
 Settings come from flags, then YIWANG_* environment variables, then --config FILE (TOML), then

@@ -20,9 +20,9 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDemo bool) error {
-	name, synopsis := "serve", "serve [--data DIR | --database-url URL] [--addr HOST:PORT]"
+	name, synopsis := "serve", "serve [--data DIR | --database-url URL] [--addr HOST:PORT] [--node CODE] [--node-name NAME]"
 	if isDemo {
-		name, synopsis = "demo", "demo [--data DIR | --database-url URL] [--addr HOST:PORT]"
+		name, synopsis = "demo", "demo [--data DIR | --database-url URL] [--addr HOST:PORT] [--node CODE] [--node-name NAME]"
 	}
 	var o options
 	fs := newFlagSet(name, synopsis, stderr)
@@ -64,7 +64,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 	}
 	a, err := app.New(ctx, app.Config{DB: db, Logger: logger, NATSURL: o.NATSURL, Production: o.Production, Demo: isDemo,
 		Version: version(), PublicURL: o.PublicURL, OIDCSecret: secret, MasterKey: master,
-		Witnesses: witnesses, WitnessedLogs: witnessed})
+		Witnesses: witnesses, WitnessedLogs: witnessed, Node: o.Node, NodeName: o.NodeName})
 	if err != nil {
 		return err
 	}
