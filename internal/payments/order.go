@@ -5,13 +5,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
@@ -129,14 +129,9 @@ const (
 
 var referenceKind = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
 
-// plain reports whether s has no control characters (text stored and shown as is).
-func plain(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) })
-}
-
 func textOK(s string, minRunes, maxRunes int) bool {
 	n := utf8.RuneCountInString(s)
-	return n >= minRunes && n <= maxRunes && plain(s)
+	return n >= minRunes && n <= maxRunes && plaintext.Valid(s, false)
 }
 
 // validate checks r and returns it normalised (trimmed), with its total.

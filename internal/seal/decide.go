@@ -14,6 +14,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/pki"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/ses"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -134,7 +135,7 @@ func (r *Registry) decidable(ctx context.Context, p principal.Principal, id stri
 // Reject turns a request down, with the reason the requester will read.
 func (r *Registry) Reject(ctx context.Context, p principal.Principal, id, reason string) error {
 	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 200 || !plainText(reason) {
+	if reason == "" || utf8.RuneCountInString(reason) > 200 || !plaintext.Valid(reason, false) {
 		return errs.Field("reason", "error.seal_reason")
 	}
 	s, err := r.decidable(ctx, p, id, Pending)
@@ -166,7 +167,7 @@ func (r *Registry) RequestRevocation(ctx context.Context, p principal.Principal,
 		return errs.Field("reason", "error.seal_revocation_reason")
 	}
 	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > 200 || !plainText(note) {
+	if utf8.RuneCountInString(note) > 200 || !plaintext.Valid(note, false) {
 		return errs.Field("note", "error.seal_reason")
 	}
 	s, err := r.load(ctx, nil, id)

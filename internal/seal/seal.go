@@ -19,7 +19,6 @@ import (
 	"math/big"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/audit"
@@ -28,6 +27,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/pki"
+	"github.com/yiwang-platform/yiwang/internal/plaintext"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/sealimage"
 	"github.com/yiwang-platform/yiwang/internal/store"
@@ -203,9 +203,9 @@ func (r *Registry) RequestSeal(ctx context.Context, p principal.Principal, req R
 	switch {
 	case !req.Kind.valid():
 		return Seal{}, errs.Field("kind", "error.seal_kind")
-	case req.Name == "" || utf8.RuneCountInString(req.Name) > 40 || !plainText(req.Name):
+	case req.Name == "" || utf8.RuneCountInString(req.Name) > 40 || !plaintext.Valid(req.Name, false):
 		return Seal{}, errs.Field("name", "error.seal_name")
-	case utf8.RuneCountInString(req.Caption) > sealimage.MaxCaptionRunes || !plainText(req.Caption):
+	case utf8.RuneCountInString(req.Caption) > sealimage.MaxCaptionRunes || !plaintext.Valid(req.Caption, false):
 		return Seal{}, errs.Field("caption", "error.seal_caption")
 	case req.Algorithm != keys.SM2 && req.Algorithm != keys.ECDSAP256:
 		return Seal{}, errs.Field("algorithm", "error.seal_algorithm")
@@ -249,20 +249,6 @@ func (r *Registry) RequestSeal(ctx context.Context, p principal.Principal, req R
 			Detail: map[string]any{"org": s.Org, "kind": string(s.Kind), "algorithm": string(s.Algorithm)}})
 	})
 	return s, err
-}
-
-// plainText reports whether s is valid UTF-8 without control characters: names and reasons are
-// printed on seals and pages, and PostgreSQL refuses NUL.
-func plainText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 func checkImage(b []byte) error {
