@@ -14,6 +14,7 @@ import (
 
 	"github.com/yiwang-platform/yiwang/internal/acquirer"
 	"github.com/yiwang-platform/yiwang/internal/api"
+	"github.com/yiwang-platform/yiwang/internal/app"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/demo"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
@@ -47,7 +48,9 @@ func newPaySite(t *testing.T, db *store.DB) *paySite {
 		Password: demo.Password}); err != nil {
 		t.Fatal(err)
 	}
-	a := *base.a // the same platform, on a server with the payment pages
+	// The same platform's services, on a server with the payment pages.
+	a := &app.App{DB: base.a.DB, Plan: base.a.Plan, Identity: base.a.Identity, Keys: base.a.Keys, Ledger: base.a.Ledger,
+		Apps: base.a.Apps, Sign: base.a.Sign, Seals: base.a.Seals, OIDC: base.a.OIDC, PKI: base.a.PKI, Licenses: base.a.Licenses}
 	pay := payments.New(db, payments.Options{})
 	pages, err := web.New(web.Config{DB: db, Plan: a.Plan, Identity: a.Identity, Payments: pay, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -78,7 +81,7 @@ func newPaySite(t *testing.T, db *store.DB) *paySite {
 	acq.Install(srv)
 	api.New(api.Config{DB: db, Plan: a.Plan, Calendar: a.Calendar, Identity: a.Identity, Payments: pay}).Install(srv)
 	a.Server = srv
-	s := &paySite{site: &site{t: t, a: &a, db: db, tokens: map[string]string{}}, pay: pay, acq: acq}
+	s := &paySite{site: &site{t: t, a: a, db: db, tokens: map[string]string{}}, pay: pay, acq: acq}
 	for _, login := range []string{resident, resident2, scjWindow, scjApprover, scjAdmin, "szb.admin", gxt} {
 		s.token(login)
 	}
