@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/federation"
@@ -193,27 +196,17 @@ func (h federationAPI) get(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h federationAPI) approve(w http.ResponseWriter, r *http.Request) error {
-	if _, err := authenticated(r); err != nil {
-		return err
-	}
-	svc, err := h.service()
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Fingerprint string `json:"fingerprint"`
-	}
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	p, err := svc.Approve(r.Context(), r.PathValue("code"), in.Fingerprint)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, viewPeer(p))
+	return h.peerStep(w, r, "fingerprint", (*federation.Service).Approve)
 }
 
 func (h federationAPI) suspend(w http.ResponseWriter, r *http.Request) error {
+	return h.peerStep(w, r, "reason", (*federation.Service).Suspend)
+}
+
+// peerStep reads the one text field a step on a peer takes (the fingerprint compared, the
+// reason given), takes the step and answers with the peer.
+func (h federationAPI) peerStep(w http.ResponseWriter, r *http.Request, field string,
+	step func(*federation.Service, context.Context, string, string) (federation.Peer, error)) error {
 	if _, err := authenticated(r); err != nil {
 		return err
 	}
@@ -221,13 +214,16 @@ func (h federationAPI) suspend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in map[string]string
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := svc.Suspend(r.Context(), r.PathValue("code"), in.Reason)
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if k != field {
+			return errs.Field(k, "api.error.unknown_field", k)
+		}
+	}
+	p, err := step(svc, r.Context(), r.PathValue("code"), in[field])
 	if err != nil {
 		return err
 	}
