@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"maps"
+	"strings"
 
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/formschema"
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/license"
@@ -61,7 +64,8 @@ func (h licenseHolders) Enterprise(ctx context.Context, creditCode string) (stri
 }
 
 // caseForms gives the licence service the form of a decided case, whose values become the
-// licence's face data.
+// licence's face data: a choice as its label in simplified Chinese (what a licence prints, 餐馆
+// rather than restaurant), several choices joined by "；".
 type caseForms struct{ cases *cases.Service }
 
 func (c caseForms) CaseForm(ctx context.Context, caseID string) (map[string]any, error) {
@@ -69,7 +73,46 @@ func (c caseForms) CaseForm(ctx context.Context, caseID string) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	return k.Form, nil
+	if k.Item == nil || len(k.Item.FormSchema) == 0 {
+		return k.Form, nil
+	}
+	schema, err := formschema.Compile(k.Item.FormSchema)
+	if err != nil {
+		return nil, err
+	}
+	return labelled(schema, k.Form), nil
+}
+
+// labelled returns form values with each choice replaced by its label.
+func labelled(schema *formschema.Schema, form map[string]any) map[string]any {
+	out := maps.Clone(form)
+	for name, v := range form {
+		f, ok := schema.Field(name)
+		if !ok || len(f.Enum) == 0 {
+			continue
+		}
+		label := func(value string) string {
+			for _, o := range f.Enum {
+				if o.Value == value {
+					return o.Label.ZhHans
+				}
+			}
+			return value
+		}
+		switch v := v.(type) {
+		case string:
+			out[name] = label(v)
+		case []any:
+			var labels []string
+			for _, e := range v {
+				if s, ok := e.(string); ok {
+					labels = append(labels, label(s))
+				}
+			}
+			out[name] = strings.Join(labels, "；")
+		}
+	}
+	return out
 }
 
 // licensePDFSigner seals licences' PDFs with the issuing organisation's seal: its official seal
