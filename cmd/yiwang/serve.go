@@ -109,6 +109,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, isDe
 		fmt.Fprintf(stdout, "Seals and signatures: %s/seals  %s/sign (scj.sealer)  %s/verify (anyone)   Time stamps: POST %s/tsa\n", url, url, url, url)
 		fmt.Fprintf(stdout, "Service hall: %s/services (search, guides, apply)  %s/my/cases  %s/work/cases (officials)  %s/lookup  %s/kiosk  %s/pay  %s/ratings/stats\n",
 			url, url, url, url, url, url, url)
+		fmt.Fprintf(stdout, "Licences: %s/my/licenses (wallet)  %s/licenses/verify (anyone)  %s/work/licenses (fzscj.approver)  %s/licenses/types  status %s/api/v1/licenses/status\n",
+			url, url, url, url, url)
 		fmt.Fprintf(stdout, "Ledger: %s/ledger  checkpoint %s/ledger/checkpoint  verifier key %s\n", url, url, a.Ledger.VerifierKey())
 		fmt.Fprintf(stdout, "Federation: node %s (--node); trust list %s/api/v1/federation/trust-list  node key %s/api/v1/federation/node-key  peers /api/v1/federation/peers (szb.admin)\n",
 			o.Node, url, url)
