@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -74,9 +73,7 @@ type catalogManagePage struct {
 	// CanEdit offers the new-item and new-bundle links; AllOrgs lets the digital office choose
 	// whose entries to see.
 	CanEdit bool
-	AllOrgs bool
-	Org     string
-	Orgs    []orgRow
+	orgFilter
 	OrgName string
 }
 
@@ -90,14 +87,8 @@ func (s *Site) catalogManage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := catalogManagePage{basePage: b, CanEdit: catalog.MayEdit(p, p.OrgCode), AllOrgs: p.OrgCode == org.DigitalOffice,
-		Orgs: orgs, Org: p.OrgCode}
-	if page.AllOrgs {
-		page.Org = r.URL.Query().Get("org")
-		if page.Org != "" && !slices.ContainsFunc(orgs, func(o orgRow) bool { return o.Code == page.Org }) {
-			page.Org = ""
-		}
-	}
+	page := catalogManagePage{basePage: b, CanEdit: catalog.MayEdit(p, p.OrgCode),
+		orgFilter: pickOrg(r, orgs, p.OrgCode == org.DigitalOffice, p.OrgCode)}
 	page.OrgName = name(page.Org)
 	list, err := s.cfg.Catalog.Manage(r.Context(), p, page.Org)
 	if err != nil {

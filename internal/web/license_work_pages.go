@@ -134,9 +134,7 @@ type licenseTypesPage struct {
 	basePage
 	Rows    []licenseTypeRow
 	CanEdit bool
-	AllOrgs bool
-	Org     string
-	Orgs    []orgRow
+	orgFilter
 	OrgName string
 }
 
@@ -150,14 +148,8 @@ func (s *Site) licenseTypes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := licenseTypesPage{basePage: b, CanEdit: license.MayEditTypes(p, p.OrgCode), AllOrgs: p.OrgCode == org.DigitalOffice,
-		Orgs: orgs, Org: p.OrgCode}
-	if page.AllOrgs {
-		page.Org = r.URL.Query().Get("org")
-		if page.Org != "" && !slices.ContainsFunc(orgs, func(o orgRow) bool { return o.Code == page.Org }) {
-			page.Org = ""
-		}
-	}
+	page := licenseTypesPage{basePage: b, CanEdit: license.MayEditTypes(p, p.OrgCode),
+		orgFilter: pickOrg(r, orgs, p.OrgCode == org.DigitalOffice, p.OrgCode)}
 	page.OrgName = name(page.Org)
 	list, err := s.cfg.Licenses.Types(r.Context(), p, page.Org)
 	if err != nil {

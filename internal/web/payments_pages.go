@@ -365,9 +365,7 @@ type paymentsListPage struct {
 	basePage
 	Orders []orderView
 	// AllOrgs: the reader sees every organisation's orders and may pick one.
-	AllOrgs  bool
-	Org      string
-	Orgs     []orgRow
+	orgFilter
 	Status   string
 	Statuses []choice
 	// Rejected are the newest refused callbacks (the digital office watches for forgeries).
@@ -384,16 +382,11 @@ func (s *Site) paymentsList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := paymentsListPage{basePage: b, AllOrgs: payments.ReadsAllOrgs(p), Orgs: orgs}
+	page := paymentsListPage{basePage: b, orgFilter: pickOrg(r, orgs, payments.ReadsAllOrgs(p), "")}
 	q := r.URL.Query()
-	f := payments.Filter{Limit: 200}
+	f := payments.Filter{Limit: 200, Org: page.Org}
 	if st := payments.Status(q.Get("status")); slices.Contains(payments.Statuses, st) {
 		f.Status, page.Status = st, string(st)
-	}
-	if page.AllOrgs {
-		if o := q.Get("org"); slices.ContainsFunc(orgs, func(x orgRow) bool { return x.Code == o }) {
-			f.Org, page.Org = o, o
-		}
 	}
 	for _, st := range payments.Statuses {
 		page.Statuses = append(page.Statuses, choice{Value: string(st), Label: b.T(msgKey("payments.status.", string(st)))})

@@ -89,9 +89,7 @@ type ratingTasksPage struct {
 	basePage
 	Tasks []ratingTaskView
 	// AllOrgs: the digital office reads every organisation's tasks and may filter them.
-	AllOrgs  bool
-	Org      string
-	Orgs     []orgRow
+	orgFilter
 	Show     string
 	Shows    []choice
 	Deadline int
@@ -111,14 +109,9 @@ func (s *Site) ratingTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := ratingTasksPage{basePage: b, AllOrgs: ratings.SeesAllOrgs(p), Orgs: orgs, Deadline: s.cfg.Ratings.DeadlineDays()}
+	page := ratingTasksPage{basePage: b, orgFilter: pickOrg(r, orgs, ratings.SeesAllOrgs(p), ""), Deadline: s.cfg.Ratings.DeadlineDays()}
 	q := r.URL.Query()
-	f := ratings.TaskFilter{}
-	if page.AllOrgs {
-		if o := q.Get("org"); slices.ContainsFunc(orgs, func(x orgRow) bool { return x.Code == o }) {
-			f.Org, page.Org = o, o
-		}
-	}
+	f := ratings.TaskFilter{Org: page.Org}
 	page.Show = q.Get("show")
 	if !slices.Contains(ratingTaskShows, page.Show) {
 		page.Show = "pending"
@@ -338,11 +331,9 @@ func (s *Site) ratingTaskAppeal(w http.ResponseWriter, r *http.Request) error {
 
 type ratingAppealsPage struct {
 	basePage
-	Appeals   []ratingAppealView
-	AllOrgs   bool
+	Appeals []ratingAppealView
+	orgFilter
 	CanDecide bool
-	Org       string
-	Orgs      []orgRow
 	Status    string
 	Statuses  []choice
 	// Action is the appeal whose decision form is sent back with F.
@@ -358,14 +349,10 @@ func (s *Site) newRatingAppealsPage(w http.ResponseWriter, r *http.Request) (rat
 	if err != nil {
 		return ratingAppealsPage{}, err
 	}
-	page := ratingAppealsPage{basePage: b, AllOrgs: ratings.SeesAllOrgs(p), CanDecide: ratings.MayDecideAppeals(p), Orgs: orgs, F: newForm(r)}
+	page := ratingAppealsPage{basePage: b, orgFilter: pickOrg(r, orgs, ratings.SeesAllOrgs(p), ""),
+		CanDecide: ratings.MayDecideAppeals(p), F: newForm(r)}
 	q := r.URL.Query()
-	f := ratings.AppealFilter{}
-	if page.AllOrgs {
-		if o := q.Get("org"); slices.ContainsFunc(orgs, func(x orgRow) bool { return x.Code == o }) {
-			f.Org, page.Org = o, o
-		}
-	}
+	f := ratings.AppealFilter{Org: page.Org}
 	statuses := []ratings.AppealStatus{ratings.AppealPending, ratings.AppealUpheld, ratings.AppealRejected}
 	for _, st := range statuses {
 		page.Statuses = append(page.Statuses, choice{Value: string(st), Label: b.T(st.Key())})

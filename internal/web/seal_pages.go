@@ -115,9 +115,7 @@ type sealsPage struct {
 	basePage
 	Seals []sealView
 	// AllOrgs: the reader sees every organisation's seals and may filter them (Org, Orgs).
-	AllOrgs bool
-	Org     string
-	Orgs    []orgRow
+	orgFilter
 	// CanRequest shows the request form; ChooseOrg lets a digital-office administrator ask for
 	// any organisation.
 	CanRequest bool
@@ -139,15 +137,11 @@ func (s *Site) newSealsPage(w http.ResponseWriter, r *http.Request, f form) (sea
 	if err != nil {
 		return sealsPage{}, err
 	}
-	page := sealsPage{basePage: b, AllOrgs: inDigitalOffice(p), Orgs: orgs, CanRequest: mayRequestSeals(p, p.OrgCode),
+	page := sealsPage{basePage: b, orgFilter: pickOrg(r, orgs, inDigitalOffice(p), ""), CanRequest: mayRequestSeals(p, p.OrgCode),
 		ChooseOrg: mayRequestSeals(p, p.OrgCode) && inDigitalOffice(p), F: f}
-	filter := p.OrgCode
-	if page.AllOrgs {
-		filter = r.URL.Query().Get("org")
-		if filter != "" && !slices.ContainsFunc(orgs, func(o orgRow) bool { return o.Code == filter }) {
-			filter = ""
-		}
-		page.Org = filter
+	filter := page.Org
+	if !page.AllOrgs {
+		filter = p.OrgCode
 	}
 	list, err := s.cfg.Seals.List(r.Context(), p, filter)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -339,6 +340,27 @@ type orgCache struct {
 func (c *orgCache) namer(r *http.Request, lang i18n.Lang) (func(code string) string, error) {
 	name, _, err := c.all(r, lang)
 	return name, err
+}
+
+// orgFilter is the organisation a list page of officials shows: a reader who sees every
+// organisation's (AllOrgs) picks one of Orgs with ?org= (Org; "" for all of them).
+type orgFilter struct {
+	AllOrgs bool
+	Org     string
+	Orgs    []orgRow
+}
+
+// pickOrg reads the organisation filter of r: whoever sees every organisation's (all) may pick
+// one of orgs with ?org= (anything else means all of them); for anyone else Org is own.
+func pickOrg(r *http.Request, orgs []orgRow, all bool, own string) orgFilter {
+	f := orgFilter{AllOrgs: all, Orgs: orgs, Org: own}
+	if all {
+		f.Org = ""
+		if o := r.URL.Query().Get("org"); slices.ContainsFunc(orgs, func(x orgRow) bool { return x.Code == o }) {
+			f.Org = o
+		}
+	}
+	return f
 }
 
 // all returns a namer and every organisation as a choice, in the reader's language, from one read.
