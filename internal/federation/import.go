@@ -35,6 +35,9 @@ type Imported struct {
 	// was stored.
 	Unchanged   bool  `json:"unchanged"`
 	LedgerIndex int64 `json:"ledger_index,omitempty"`
+	// Snapshot is the peer's status snapshot Fetch fetched after the list; nil when that failed
+	// (logged; the one held is kept) or for an Import.
+	Snapshot *SnapshotInfo `json:"snapshot,omitempty"`
 }
 
 // ListVersion is one version of a peer's list as imported.
@@ -183,7 +186,9 @@ func mustPublic(k TrustedKey) crypto.PublicKey {
 }
 
 // Fetch gets an approved peer's current list from its endpoint (TrustListPath, https unless on
-// loopback, within Config.FetchTimeout, at most MaxTrustList bytes) and imports it. Errors are
+// loopback, within Config.FetchTimeout, at most MaxTrustList bytes) and imports it, then fetches
+// the peer's status snapshot from the list's status URL (RefreshSnapshot; if that fails, the
+// failure is logged, the snapshot held is kept and Imported.Snapshot is nil). Errors are
 // Import's, and errs.Unavailable when the peer cannot be reached or there is no Transport.
 func (s *Service) Fetch(ctx context.Context, peerCode string) (_ Imported, err error) {
 	defer errs.Wrap(&err, "federation.Fetch(%s)", peerCode)
@@ -213,7 +218,16 @@ func (s *Service) Fetch(ctx context.Context, peerCode string) (_ Imported, err e
 	case err != nil:
 		return Imported{}, errs.Wrapf(errs.Unavailable, err, "federation.error.fetch_failed", peer.Name)
 	}
-	return s.Import(ctx, peerCode, body)
+	out, err := s.Import(ctx, peerCode, body)
+	if err != nil {
+		return Imported{}, err
+	}
+	if snap, err := s.RefreshSnapshot(ctx, peerCode); err != nil {
+		s.log.WarnContext(ctx, "federation: fetching a peer's status snapshot; the one held is kept", "peer", peerCode, "err", err)
+	} else {
+		out.Snapshot = &snap
+	}
+	return out, nil
 }
 
 // trustListURL is where the node at endpoint serves its list; the endpoint must be https, or
@@ -268,8 +282,10 @@ func (s *Service) PeerList(ctx context.Context, code string) (TrustList, error) 
 	return Open([]byte(doc), pinned)
 }
 
-// Run publishes this node's list and fetches every approved peer's, at once and then every
-// interval (an hour if not positive), until ctx ends, as the platform; failures are logged.
+// Run publishes this node's list and fetches every approved peer's list and status snapshot, at
+// once and then every interval (an hour if not positive), and the peers' status snapshots alone
+// every Config.SnapshotEvery, until ctx ends, as the platform; failures are logged (a peer's
+// snapshot that cannot be fetched stays as it was).
 func (s *Service) Run(ctx context.Context, every time.Duration, logger *slog.Logger) {
 	if logger == nil {
 		logger = s.log
@@ -278,27 +294,30 @@ func (s *Service) Run(ctx context.Context, every time.Duration, logger *slog.Log
 		every = time.Hour
 	}
 	ctx = systemCtx(ctx)
-	t := time.NewTicker(every)
-	defer t.Stop()
+	lists := time.NewTicker(every)
+	defer lists.Stop()
+	snaps := time.NewTicker(s.cfg.SnapshotEvery)
+	defer snaps.Stop()
 	for {
 		if _, err := s.Publish(ctx); err != nil && ctx.Err() == nil {
 			logger.ErrorContext(ctx, "federation: publishing the trust list", "err", err)
 		}
-		var codes []string
-		if err := s.db.Select(ctx, &codes, `SELECT code FROM federation_peers WHERE status = 'approved' ORDER BY code`); err != nil {
-			if ctx.Err() == nil {
-				logger.ErrorContext(ctx, "federation: listing peers", "err", err)
-			}
-		}
-		for _, code := range codes {
+		for _, code := range s.approvedPeers(ctx, logger) {
 			if _, err := s.Fetch(ctx, code); err != nil && ctx.Err() == nil {
 				logger.WarnContext(ctx, "federation: fetching a peer's trust list", "peer", code, "err", err)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		snaps.Reset(s.cfg.SnapshotEvery)
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-snaps.C:
+				s.refreshSnapshots(ctx, logger)
+			case <-lists.C:
+				break wait
+			}
 		}
 	}
 }

@@ -76,8 +76,11 @@ type Config struct {
 	// TTL is how long a published list is current (its next update); seven days if zero. A
 	// list with half its time left is published again under the next version.
 	TTL time.Duration
-	// FetchTimeout bounds Fetch; ten seconds if zero.
+	// FetchTimeout bounds Fetch and RefreshSnapshot; ten seconds if zero.
 	FetchTimeout time.Duration
+	// SnapshotEvery is how often Run fetches the approved peers' status snapshots, more often
+	// than their trust lists (revocations should be seen soon); five minutes if zero.
+	SnapshotEvery time.Duration
 	// Keys holds the node's and organisations' keys; Ledger logs every list published and
 	// imported.
 	Keys   *keys.Service
@@ -114,6 +117,10 @@ type Service struct {
 	mu     sync.Mutex
 	gen    uint64
 	trust  atomic.Pointer[peerTrust]
+
+	// The peers' status snapshots as last read or fetched, by peer code (PeerSnapshot).
+	snapMu sync.Mutex
+	snaps  map[string]heldSnapshot
 }
 
 // New returns the federation service over db.
@@ -148,6 +155,9 @@ func New(db *store.DB, cfg Config) (*Service, error) {
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = 10 * time.Second
+	}
+	if cfg.SnapshotEvery <= 0 {
+		cfg.SnapshotEvery = 5 * time.Minute
 	}
 	s := &Service{db: db, cfg: cfg, clock: cfg.Clock, log: cfg.Logger}
 	if s.clock == nil {

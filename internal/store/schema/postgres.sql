@@ -283,6 +283,9 @@ TABLE cases (
     remote_number text NOT NULL DEFAULT ''::text
     remote_status text NOT NULL DEFAULT ''::text
     licence_consent integer NOT NULL DEFAULT 0
+    origin_node text NOT NULL DEFAULT ''::text
+    origin_number text NOT NULL DEFAULT ''::text
+    origin text NOT NULL DEFAULT ''::text
 );
 
 TABLE catalog_bundle_items (
@@ -417,6 +420,14 @@ TABLE federation_peer_lists (
     fetched_at timestamp with time zone NOT NULL
     fetched_by text NOT NULL
     ledger_index bigint NOT NULL
+);
+
+TABLE federation_peer_snapshots (
+    peer_code text NOT NULL
+    document text NOT NULL
+    digest text NOT NULL
+    fetched_at timestamp with time zone NOT NULL
+    fetched_by text NOT NULL
 );
 
 TABLE federation_peers (
@@ -1219,6 +1230,7 @@ CREATE INDEX cases_applicant ON cases USING btree (applicant_account, created_at
 CREATE INDEX cases_clock ON cases USING btree (warn_on, due_on) WHERE (clock_state = 'running'::text);
 CREATE INDEX cases_handling ON cases USING btree (handling_org, status, updated_at);
 CREATE UNIQUE INDEX cases_number_key ON cases USING btree (number);
+CREATE UNIQUE INDEX cases_origin ON cases USING btree (origin_node, origin_number) WHERE (origin_node <> ''::text);
 CREATE INDEX cases_parent ON cases USING btree (parent_id) WHERE (parent_id IS NOT NULL);
 CREATE UNIQUE INDEX cases_pkey ON cases USING btree (id);
 CREATE INDEX cases_receiving ON cases USING btree (receiving_org, status, updated_at) WHERE (receiving_org <> ''::text);
@@ -1249,6 +1261,7 @@ CREATE UNIQUE INDEX event_deliveries_pkey ON event_deliveries USING btree (consu
 CREATE INDEX events_created ON events USING btree (created_at);
 CREATE UNIQUE INDEX events_pkey ON events USING btree (id);
 CREATE UNIQUE INDEX federation_peer_lists_pkey ON federation_peer_lists USING btree (peer_code, version);
+CREATE UNIQUE INDEX federation_peer_snapshots_pkey ON federation_peer_snapshots USING btree (peer_code);
 CREATE UNIQUE INDEX federation_peers_fingerprint_key ON federation_peers USING btree (fingerprint);
 CREATE UNIQUE INDEX federation_peers_pkey ON federation_peers USING btree (code);
 CREATE UNIQUE INDEX federation_published_pkey ON federation_published USING btree (version);

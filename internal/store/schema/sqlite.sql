@@ -285,7 +285,7 @@ CREATE TABLE cases (
     transferred_to    TEXT NOT NULL DEFAULT '',
     remote_number     TEXT NOT NULL DEFAULT '',
     remote_status     TEXT NOT NULL DEFAULT ''
-, licence_consent INTEGER NOT NULL DEFAULT 0);
+, licence_consent INTEGER NOT NULL DEFAULT 0, origin_node TEXT NOT NULL DEFAULT '', origin_number TEXT NOT NULL DEFAULT '', origin TEXT NOT NULL DEFAULT '');
 
 CREATE TABLE catalog_bundle_items (
     bundle_code TEXT NOT NULL,
@@ -430,6 +430,14 @@ CREATE TABLE federation_peer_lists (
     fetched_by   TEXT NOT NULL,
     ledger_index BIGINT NOT NULL,
     PRIMARY KEY (peer_code, version)
+);
+
+CREATE TABLE federation_peer_snapshots (
+    peer_code  TEXT PRIMARY KEY REFERENCES federation_peers (code),
+    document   TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    fetched_at TIMESTAMP NOT NULL,
+    fetched_by TEXT NOT NULL
 );
 
 CREATE TABLE federation_peers (
@@ -1254,6 +1262,8 @@ CREATE INDEX cases_applicant ON cases (applicant_account, created_at);
 CREATE INDEX cases_clock ON cases (warn_on, due_on) WHERE clock_state = 'running';
 
 CREATE INDEX cases_handling ON cases (handling_org, status, updated_at);
+
+CREATE UNIQUE INDEX cases_origin ON cases (origin_node, origin_number) WHERE origin_node <> '';
 
 CREATE INDEX cases_parent ON cases (parent_id) WHERE parent_id IS NOT NULL;
 
