@@ -113,6 +113,10 @@ type Config struct {
 	// Peers are the keys of other nodes (federation) that verification also trusts; may be nil.
 	// A peer key that claims to sign for this node is ignored.
 	Peers credential.Resolver
+	// PeerSnapshots gives the peers' status snapshots (federation), checked against their node
+	// keys in Peers, from which verification takes a peer's licence's state online
+	// (peerstatus.go); nil leaves a peer's licence valid until the end of its validity.
+	PeerSnapshots PeerSnapshots
 	// PDFSigner seals licences' PDFs with their issuers' seals; without it PDF is
 	// errs.Unavailable. PublicURL is where people reach this node (https://…, no path): the QR
 	// code on a PDF reads PublicURL + "/verify?id=<identifier>" (a path alone when empty).
@@ -142,6 +146,8 @@ type Service struct {
 	cfg   Config
 	clock clock.Clock
 	trust *nodeResolver
+	// peerSnaps are the peers' status snapshots as checked (peerstatus.go).
+	peerSnaps peerSnapshots
 }
 
 // New returns the licence service over db.

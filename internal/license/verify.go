@@ -41,6 +41,9 @@ type VerifyResult struct {
 	Audience       string    `json:"audience,omitempty"`
 	PresentationID string    `json:"presentation_id,omitempty"`
 	CheckedAt      time.Time `json:"checked_at"`
+	// StatusAsOf is, for a peer's licence, when the peer's status snapshot that gave its state
+	// was made (its issued_at); nil when no snapshot of the peer was used.
+	StatusAsOf *time.Time `json:"status_as_of,omitempty"`
 }
 
 // Shown is what a verifier may see of a licence: its public metadata and, from a presentation,
@@ -174,12 +177,7 @@ func (s *Service) Verify(ctx context.Context, text string) (VerifyResult, error)
 		return res, nil
 	}
 	if !strings.HasPrefix(c.claims.Issuer, s.cfg.Node+"/") {
-		st := c.claimedState(today(now))
-		reason := "license.reason.peer"
-		if st != StateValid {
-			reason = reasonOf(st)
-		}
-		return c.result(st, reason, now), nil
+		return s.verifyPeer(ctx, c, now)
 	}
 	l, err := loadLicence(ctx, s.db, c.claims.Subject)
 	if errs.Is(err, errs.NotFound) {
