@@ -26,6 +26,7 @@ var layers = map[string]int{
 	// Domains sign and log through them; they may use each other (signing needs keys and seals).
 	"internal/keys": 2, "internal/pki": 2, "internal/tsa": 2, "internal/ledger": 2,
 	"internal/ses": 2, "internal/seal": 2, "internal/sign": 2, "internal/sealimage": 2,
+	"internal/nodecall":      2,
 	"internal/sign/signtest": 2, // test support: the trust services assembled (see testSupport)
 	// 3 — domains: each owns its tables and rules; they never import each other.
 	"internal/identity": 3, "internal/plan": 3, "internal/apps": 3,

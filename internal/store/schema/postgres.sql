@@ -664,6 +664,12 @@ TABLE message_outbox (
     created_at timestamp with time zone NOT NULL
 );
 
+TABLE node_call_nonces (
+    node text NOT NULL
+    nonce text NOT NULL
+    seen_at timestamp with time zone NOT NULL
+);
+
 TABLE notify_deliveries (
     message_id bigint NOT NULL
     channel text NOT NULL
@@ -1300,6 +1306,8 @@ CREATE UNIQUE INDEX licences_serial ON licences USING btree (issuer_code, type_c
 CREATE INDEX login_history_account ON login_history USING btree (account_id, at);
 CREATE UNIQUE INDEX login_history_pkey ON login_history USING btree (id);
 CREATE UNIQUE INDEX message_outbox_pkey ON message_outbox USING btree (id);
+CREATE UNIQUE INDEX node_call_nonces_pkey ON node_call_nonces USING btree (node, nonce);
+CREATE INDEX node_call_nonces_seen_at ON node_call_nonces USING btree (seen_at);
 CREATE UNIQUE INDEX notify_deliveries_pkey ON notify_deliveries USING btree (message_id, channel);
 CREATE INDEX notify_messages_inbox ON notify_messages USING btree (account_id, id);
 CREATE UNIQUE INDEX notify_messages_pkey ON notify_messages USING btree (id);

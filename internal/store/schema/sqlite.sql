@@ -678,6 +678,13 @@ CREATE TABLE message_outbox (
     created_at  TIMESTAMP NOT NULL
 );
 
+CREATE TABLE node_call_nonces (
+    node    TEXT NOT NULL,
+    nonce   TEXT NOT NULL,
+    seen_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (node, nonce)
+);
+
 CREATE TABLE notify_deliveries (
     message_id  INTEGER NOT NULL REFERENCES notify_messages (id),
     channel     TEXT NOT NULL,
@@ -1332,6 +1339,8 @@ CREATE INDEX licences_key ON licences (key_id, id);
 CREATE UNIQUE INDEX licences_serial ON licences (issuer_code, type_code, serial, version);
 
 CREATE INDEX login_history_account ON login_history (account_id, at);
+
+CREATE INDEX node_call_nonces_seen_at ON node_call_nonces (seen_at);
 
 CREATE INDEX notify_messages_inbox ON notify_messages (account_id, id);
 
