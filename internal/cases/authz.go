@@ -24,7 +24,12 @@ func isApplicant(p principal.Principal, kind ApplicantKind, account int64, actin
 	return false
 }
 
+// applicant reports whether p is the case's applicant; never for a case received from another
+// province's node, whose applicant has no account here.
 func (r *row) applicant(p principal.Principal) bool {
+	if r.OriginNode != "" {
+		return false
+	}
 	return isApplicant(p, ApplicantKind(r.ApplicantKind), r.ApplicantAccount, r.ActingFor)
 }
 

@@ -112,9 +112,13 @@ func change(ctx context.Context, tx *store.Tx, action string, r *row, before Sta
 	}
 	detail["number"] = r.number()
 	detail["status"] = string(r.Status)
-	return audit.Record(ctx, tx, audit.Change{Action: action, ObjectType: "case", ObjectID: r.ID,
+	if err := audit.Record(ctx, tx, audit.Change{Action: action, ObjectType: "case", ObjectID: r.ID,
 		Before: map[string]string{"status": string(before)}, After: map[string]string{"status": string(r.Status)},
-		Detail: detail})
+		Detail: detail}); err != nil {
+		return err
+	}
+	// Every change goes through here, so a received case reports each new status of its own.
+	return reportToOrigin(ctx, tx, r, before)
 }
 
 // enqueue writes a domain event about r.
@@ -127,8 +131,9 @@ func applicantLink(id string) string { return "/my/cases/" + id }
 func officialLink(id string) string  { return "/work/cases/" + id }
 
 // tellApplicant sends the applicant of r a message (key with the case number and item name).
+// The applicant of a case received from another province is told there, not here.
 func (s *Service) tellApplicant(ctx context.Context, tx *store.Tx, r *row, key string) error {
-	if s.cfg.Notifier == nil {
+	if s.cfg.Notifier == nil || r.OriginNode != "" {
 		return nil
 	}
 	return s.cfg.Notifier.SendTx(ctx, tx, r.ApplicantAccount, key, []string{r.number(), r.NameHans}, applicantLink(r.ID))

@@ -73,6 +73,12 @@ type row struct {
 	// LicenceConsent (0 or 1): the applicant agreed that the licences the case's materials ask
 	// for be fetched (免提交); without it those materials are uploaded.
 	LicenceConsent int `db:"licence_consent"`
+	// OriginNode and OriginNumber name the node and number a case received from another
+	// province's node came with (ImportTransfer), Origin its originRecord's JSON; all empty
+	// for a case made here.
+	OriginNode   string `db:"origin_node"`
+	OriginNumber string `db:"origin_number"`
+	Origin       string `db:"origin"`
 
 	// spec is the decoded item or bundle (attached by the Service when it loads a case, or set
 	// when it makes one); specJSON is its JSON while the case is being made.
@@ -93,7 +99,7 @@ const rowColumns = `id, number, query_hash, parent_id, bundle_code, bundle_versi
 	created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at, decided_by, reasons,
 	decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format, ledger_index,
 	fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status,
-	licence_consent`
+	licence_consent, origin_node, origin_number, origin`
 
 // summaryColumns are what lists read: everything but the spec and the form.
 const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code, item_version,
@@ -103,7 +109,7 @@ const summaryColumns = `id, number, query_hash, parent_id, bundle_code, bundle_v
 	overdue_at, clock_stopped_at, created_at, updated_at, submitted_at, accepted_at, decided_at, completed_at,
 	decided_by, reasons, decision_blob, signature_blob, signature_id, seal_id, seal_name, signature_format,
 	ledger_index, fee_order_id, paid_at, delivery_method, delivered_by, transferred_to, remote_number, remote_status,
-	licence_consent`
+	licence_consent, origin_node, origin_number, '' AS origin`
 
 // number returns the row's number, "" for a draft.
 func (r *row) number() string {
@@ -285,7 +291,8 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
 		r.ID, r.Number, r.QueryHash, r.ParentID, r.BundleCode, r.BundleVersion, r.ItemCode, r.ItemVersion,
 		r.NameHans, r.NameHant, r.NameEn, r.Spec, r.HandlingOrg, r.ReceivingOrg, string(r.Channel),
 		r.ApplicantAccount, r.ApplicantKind, r.ActingFor, r.ApplicantName, r.CreatedBy, string(r.Status), r.Form,
-		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt, r.LicenceConsent)
+		r.LimitDays, r.LegalDays, r.CreatedAt, r.UpdatedAt, r.SubmittedAt, r.LicenceConsent, r.OriginNode, r.OriginNumber,
+		r.Origin)
 	return nil
 }
 
@@ -293,7 +300,7 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, r *row) error {
 const caseInsertColumns = `id, number, query_hash, parent_id, bundle_code, bundle_version, item_code,
 	item_version, name_hans, name_hant, name_en, spec_sha256, handling_org, receiving_org, channel, applicant_account,
 	applicant_kind, acting_for, applicant_name, created_by, status, form, limit_days, legal_days, created_at,
-	updated_at, submitted_at, licence_consent`
+	updated_at, submitted_at, licence_consent, origin_node, origin_number, origin`
 
 // queueMaterial queues m, a material of a case made or submitted in tx's work, for insertion.
 func queueMaterial(tx *store.Tx, m materialRow) {

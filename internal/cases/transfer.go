@@ -287,6 +287,10 @@ func (s *Service) ApplyTransferStatus(ctx context.Context, ts TransferStatus) (e
 		es := []timelineEntry{{kind: EventRemoteStatus, note: note, at: tx.Now, detail: map[string]any{
 			"node": ts.Node, "remote_number": ts.RemoteNumber, "status": string(ts.Status), "outcome": string(ts.Outcome),
 			"decision_sha256": ts.DecisionSHA256, "reported_at": ts.At}}}
+		if len(ts.Signature) > 0 {
+			// Kept so that the report, rebuilt from this entry, can be verified again later.
+			es[0].detail["signature"] = ts.Signature
+		}
 		final := ts.Status == StatusCompleted || ts.Status == StatusNotAccepted || ts.Status == StatusWithdrawn
 		if final {
 			r.Status, r.Outcome, r.CompletedAt = ts.Status, ts.Outcome, &tx.Now

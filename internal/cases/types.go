@@ -310,6 +310,9 @@ type Case struct {
 	TransferredTo string `json:"transferred_to,omitempty"`
 	RemoteNumber  string `json:"remote_number,omitempty"`
 	RemoteStatus  Status `json:"remote_status,omitempty"`
+	// Origin is set on a case received from another province's node (ImportTransfer): its
+	// applicant has no account here, and it reports its progress back there.
+	Origin *Origin `json:"origin,omitempty"`
 	// Item is the item as published when the case was made (nil for a bundle's parent, whose
 	// Bundle is set instead).
 	Item   *ItemSpec   `json:"-"`
@@ -333,26 +336,28 @@ func (c Case) IsBundle() bool { return c.ItemCode == "" && c.BundleCode != "" }
 
 // Summary is a case in a list.
 type Summary struct {
-	ID           string     `json:"id"`
-	Number       string     `json:"number,omitempty"`
-	ParentID     string     `json:"parent_id,omitempty"`
-	BundleCode   string     `json:"bundle_code,omitempty"`
-	ItemCode     string     `json:"item_code,omitempty"`
-	NameHans     string     `json:"name_hans"`
-	NameHant     string     `json:"name_hant"`
-	NameEn       string     `json:"name_en"`
-	HandlingOrg  string     `json:"handling_org"`
-	ReceivingOrg string     `json:"receiving_org,omitempty"`
-	Channel      Channel    `json:"channel"`
-	Applicant    Applicant  `json:"applicant"` // Name masked
-	Status       Status     `json:"status"`
-	Outcome      Outcome    `json:"outcome,omitempty"`
-	Clock        Clock      `json:"clock"`
-	NextStep     Step       `json:"next_step,omitempty"`
-	NextParty    string     `json:"next_party,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	SubmittedAt  *time.Time `json:"submitted_at,omitempty"`
+	ID           string `json:"id"`
+	Number       string `json:"number,omitempty"`
+	ParentID     string `json:"parent_id,omitempty"`
+	BundleCode   string `json:"bundle_code,omitempty"`
+	ItemCode     string `json:"item_code,omitempty"`
+	NameHans     string `json:"name_hans"`
+	NameHant     string `json:"name_hant"`
+	NameEn       string `json:"name_en"`
+	HandlingOrg  string `json:"handling_org"`
+	ReceivingOrg string `json:"receiving_org,omitempty"`
+	// OriginNode is the node a case received from another province came from.
+	OriginNode  string     `json:"origin_node,omitempty"`
+	Channel     Channel    `json:"channel"`
+	Applicant   Applicant  `json:"applicant"` // Name masked
+	Status      Status     `json:"status"`
+	Outcome     Outcome    `json:"outcome,omitempty"`
+	Clock       Clock      `json:"clock"`
+	NextStep    Step       `json:"next_step,omitempty"`
+	NextParty   string     `json:"next_party,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 }
 
 // Event is one entry of a case's timeline: a step, a clock event or a message.
@@ -392,6 +397,7 @@ const (
 	EventWithdrawn          = "withdrawn"
 	EventTransferred        = "transferred"
 	EventRemoteStatus       = "remote_status"
+	EventReceived           = "received" // received from another province's node (ImportTransfer)
 	EventMessage            = "message"
 	EventQueryCodeReset     = "query_code_reset"
 	EventLicenceConsent     = "licence_consent"       // a draft's consent to fetch licences given or withdrawn
@@ -404,6 +410,24 @@ const (
 	EventClockOverdue       = "clock.overdue"
 	EventClockStopped       = "clock.stopped"
 )
+
+// Origin is where a case received from another province's node came from.
+type Origin struct {
+	Node   string `json:"node"`   // the sending node, e.g. "350000"
+	Number string `json:"number"` // the case's number there
+	// ReceivingOrg is the window there that collected the application (an organisation of
+	// that node's directory), ItemVersion the item's version there.
+	ReceivingOrg string `json:"receiving_org"`
+	ItemVersion  int    `json:"item_version"`
+	// Applicant is the applicant as that node identified them: personal data, for the handling
+	// organisation's officials.
+	Applicant     TransferApplicant `json:"applicant"`
+	SubmittedAt   time.Time         `json:"submitted_at"`
+	TransferredAt time.Time         `json:"transferred_at"`
+	ReceivedAt    time.Time         `json:"received_at"`
+	// Signed says the transfer came with the sending node's signature (kept with the case).
+	Signed bool `json:"signed"`
+}
 
 // Application asks for a new case (Start, Apply).
 type Application struct {

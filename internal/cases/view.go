@@ -82,7 +82,7 @@ func (s *Service) summary(r *row, now time.Time) Summary {
 	step, party := nextStep(r)
 	return Summary{ID: r.ID, Number: r.number(), ParentID: r.parentID(), BundleCode: r.BundleCode, ItemCode: r.ItemCode,
 		NameHans: r.NameHans, NameHant: r.NameHant, NameEn: r.NameEn, HandlingOrg: r.HandlingOrg,
-		ReceivingOrg: r.ReceivingOrg, Channel: r.Channel,
+		ReceivingOrg: r.ReceivingOrg, OriginNode: r.OriginNode, Channel: r.Channel,
 		Applicant: Applicant{Account: r.ApplicantAccount, Kind: ApplicantKind(r.ApplicantKind), ActingFor: r.ActingFor,
 			Name: MaskedName(r.ApplicantName)},
 		Status: r.Status, Outcome: r.Outcome, Clock: s.clockOf(r, now), NextStep: step, NextParty: party,
@@ -102,7 +102,7 @@ func (s *Service) caseOf(r *row, ms []materialRow, supp *supplementRow, proc *pr
 		RemoteStatus: Status(r.RemoteStatus), Children: children, NextStep: step, NextParty: party,
 		LicenceConsent: r.LicenceConsent == 1,
 		CreatedAt:      r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt, AcceptedAt: r.AcceptedAt,
-		DecidedAt: r.DecidedAt, CompletedAt: r.CompletedAt}
+		DecidedAt: r.DecidedAt, CompletedAt: r.CompletedAt, Origin: r.origin()}
 	if r.isParent() {
 		if b, err := r.bundle(); err == nil {
 			c.Bundle = &b
