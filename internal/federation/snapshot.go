@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,8 +116,8 @@ func (s *Service) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 }
 
 // RefreshSnapshot fetches approved peer node's status snapshot now from the status URL of its
-// current trust list (within Config.FetchTimeout, at most MaxSnapshot bytes) and keeps it in
-// place of the one held, audited; the one held stays if anything fails. Errors:
+// current trust list (within Config.FetchTimeout, at most MaxSnapshot bytes; the document, or a
+// node's JSON answer carrying it) and keeps it in place of the one held, audited; the one held stays if anything fails. Errors:
 // errs.Forbidden for anyone but MayManage principals; errs.NotFound for an unknown peer;
 // errs.Conflict for a peer not approved, or without a trust list or a status URL in it;
 // errs.TooLarge beyond MaxSnapshot; errs.Invalid for what is not a snapshot; errs.Unavailable
@@ -149,7 +150,7 @@ func (s *Service) RefreshSnapshot(ctx context.Context, node string) (_ SnapshotI
 	case err != nil:
 		return SnapshotInfo{}, errs.Wrapf(errs.Unavailable, err, "federation.error.snapshot_fetch_failed", peer.Name)
 	}
-	doc := bytes.TrimSpace(body)
+	doc := snapshotDocument(body)
 	if err := checkSnapshotForm(doc); err != nil {
 		return SnapshotInfo{}, errs.Wrapf(errs.Invalid, err, "federation.error.snapshot_malformed", peer.Name)
 	}
@@ -222,6 +223,21 @@ func checkFetchURL(raw string) error {
 		return fmt.Errorf("%q is not a URL to fetch", raw)
 	}
 	return checkEndpoint((&url.URL{Scheme: u.Scheme, Host: u.Host}).String())
+}
+
+// snapshotDocument takes the document out of what a status URL serves: the document itself, or
+// a node's JSON answer that carries it (GET /api/v1/licenses/status: {"snapshot": "YWS1.…", …}).
+func snapshotDocument(body []byte) []byte {
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '{' {
+		var answer struct {
+			Snapshot string `json:"snapshot"`
+		}
+		if json.Unmarshal(body, &answer) == nil && answer.Snapshot != "" {
+			return bytes.TrimSpace([]byte(answer.Snapshot))
+		}
+	}
+	return body
 }
 
 // checkSnapshotForm accepts what may be a status snapshot: the prefix, then only the characters

@@ -159,9 +159,9 @@ func TestPeerSnapshot(t *testing.T) {
 				t.Errorf("Fetch with the snapshot unreachable: %+v, %v", imp, err)
 			}
 
-			// A new snapshot replaces the one held.
+			// A new snapshot replaces the one held; a node's JSON answer carries it.
 			r.clock.Advance(5 * time.Minute)
-			tr.set(statusURL, second, nil)
+			tr.set(statusURL, []byte(`{"node":"330000","issued_at":"2026-11-02T01:00:00Z","snapshot":"`+string(second)+`"}`), nil)
 			info, err := r.svc.RefreshSnapshot(as(officeAdmin), zhejiang)
 			if err != nil || info.Digest != documentDigest(second) {
 				t.Fatalf("RefreshSnapshot = %+v, %v", info, err)

@@ -25,6 +25,7 @@ const (
 	TypeLicenceSuspended Type = "licence.suspended"
 	TypeLicenceRevoked   Type = "licence.revoked"
 	TypeLicenceExpired   Type = "licence.expired"
+	TypeLicenceAnnotated Type = "licence.annotated"
 	TypeCaseDecision     Type = "case.decision"
 	TypeKeyCreated       Type = "key.created"
 	TypeKeyRotated       Type = "key.rotated"
@@ -43,7 +44,7 @@ const (
 // Types lists every entry type.
 var Types = []Type{
 	TypeLicenceIssued, TypeLicenceChanged, TypeLicenceSuspended, TypeLicenceRevoked, TypeLicenceExpired,
-	TypeCaseDecision, TypeKeyCreated, TypeKeyRotated, TypeKeyRetired, TypeCertIssued, TypeCertRevoked,
+	TypeLicenceAnnotated, TypeCaseDecision, TypeKeyCreated, TypeKeyRotated, TypeKeyRetired, TypeCertIssued, TypeCertRevoked,
 	TypeSealCreated, TypeSealRevoked, TypeSignature, TypeDataAccessGrant, TypeNotarisation, TypeDrawSeed,
 	TypeTrustList,
 }

@@ -23,6 +23,9 @@ func VerifyOfflineWith(text string, trust credential.Resolver, snap Snapshot, no
 	if strings.HasPrefix(text, idcode.LicenceIDPrefix) {
 		return VerifyResult{State: StateMalformed, Reason: "license.reason.identifier_offline", Input: InputIdentifier, CheckedAt: now}
 	}
+	if strings.HasPrefix(text, CopyPrefix) {
+		return verifyCopyOffline(text, trust, snap, now) // copies.go
+	}
 	c, res := checkSignatures(text, trust, now)
 	if res.State != "" {
 		return res

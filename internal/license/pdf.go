@@ -182,6 +182,34 @@ type pdfRow struct {
 // and text too long for the page; errs.Unavailable when no Chinese TrueType font is installed.
 func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 	defer errs.Wrap(&err, "license.RenderPDF(%s)", l.ID)
+	return renderPDF(l, t, opt, nil)
+}
+
+// pdfAnnotation is what an annotated copy's PDF (copies.go) carries over the licence's face.
+type pdfAnnotation struct {
+	// Band is printed in a red box under the tables; Watermark faintly, diagonally, across the
+	// page; Footer in small type under the identifier.
+	Band, Watermark, Footer string
+	// Title and Subject are the document's information.
+	Title, Subject string
+	// Checks are the typed texts the band and watermark hold, by field, for their glyphs.
+	Checks []pdfRow
+	// QRSize is the QR code's side in points (a copy's signed form is longer than an address).
+	QRSize float64
+}
+
+// The annotation band of a copy.
+const (
+	pdfBandSize = 11.0
+	pdfBandPad  = 8.0
+	pdfBandGap  = 14.0
+	// pdfWatermarkSize and the spacing of the watermark's lines.
+	pdfWatermarkSize = 26.0
+	pdfWatermarkStep = 120.0
+)
+
+// renderPDF draws licence l as RenderPDF says and, with a, as an annotated copy.
+func renderPDF(l Licence, t Type, opt PDFOptions, a *pdfAnnotation) (_ []byte, err error) {
 	if l.TypeCode != "" && t.Code != "" && l.TypeCode != t.Code {
 		return nil, errs.Field("type_code", "license.pdf.error.type_mismatch")
 	}
@@ -212,7 +240,11 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 	}
 	gp := &gopdf.GoPdf{}
 	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	gp.SetInfo(gopdf.PdfInfo{Title: title, Subject: l.ID, Creator: "Yiwang"})
+	info := gopdf.PdfInfo{Title: title, Subject: l.ID, Creator: "Yiwang"}
+	if a != nil {
+		info.Title, info.Subject = a.Title, a.Subject
+	}
+	gp.SetInfo(info)
 	gp.AddPage()
 	if err := gp.AddTTFFontFromFontContainer(pdfFamily, fc); err != nil {
 		return nil, errs.Wrapf(errs.Internal, err, "error.internal")
@@ -238,6 +270,9 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 	for _, r := range meta {
 		checks = append(checks, pdfRow{field: r.field, value: r.value})
 	}
+	if a != nil {
+		checks = append(checks, a.Checks...)
+	}
 	for _, c := range checks {
 		if r, ok := pdfMissingGlyph(gp, c.value); !ok {
 			return nil, errs.Field(c.field, "license.pdf.error.glyph", string(r))
@@ -249,6 +284,16 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 	if len(titleLines) > pdfMaxTitle {
 		return nil, errs.Field("name", "license.pdf.error.page_full")
 	}
+	// An annotation's band takes its height from the tables' room.
+	var bandLines []string
+	bandH := 0.0
+	if a != nil && a.Band != "" {
+		if err := gp.SetFontSize(pdfBandSize); err != nil {
+			return nil, errs.Wrapf(errs.Internal, err, "error.internal")
+		}
+		bandLines = pdfWrap(a.Band, contentW-2*pdfBandPad, pdfMeasurer(gp))
+		bandH = pdfBandGap + float64(len(bandLines))*pdfBandSize*pdfLineFactor + 2*pdfBandPad
+	}
 	// Lay the tables out at the largest size at which they end above the seal.
 	size := 0.0
 	for _, s := range pdfBodySizes {
@@ -256,7 +301,7 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 			return nil, errs.Wrapf(errs.Internal, err, "error.internal")
 		}
 		end := pdfTitleTop + float64(len(titleLines))*pdfTitleLineH + pdfTitleGap +
-			pdfLayoutRows(gp, face, s) + pdfSectionGap + pdfLayoutRows(gp, meta, s)
+			pdfLayoutRows(gp, face, s) + pdfSectionGap + pdfLayoutRows(gp, meta, s) + bandH
 		if end <= pdfContentBottom {
 			size = s
 			break
@@ -288,12 +333,21 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 	if y, err = pdfDrawRows(gp, face, y, size); err != nil {
 		return nil, err
 	}
-	if _, err = pdfDrawRows(gp, meta, y+pdfSectionGap, size); err != nil {
+	if y, err = pdfDrawRows(gp, meta, y+pdfSectionGap, size); err != nil {
 		return nil, err
 	}
+	if len(bandLines) > 0 {
+		if err := pdfDrawBand(gp, bandLines, y+pdfBandGap, bandH-pdfBandGap); err != nil {
+			return nil, err
+		}
+	}
 
+	qrSize := pdfQRSize
+	if a != nil && a.QRSize > 0 {
+		qrSize = a.QRSize
+	}
 	if len(opt.QRCode) > 0 {
-		if err := pdfDrawQR(gp, opt.QRCode); err != nil {
+		if err := pdfDrawQR(gp, opt.QRCode, qrSize); err != nil {
 			return nil, err
 		}
 	}
@@ -301,6 +355,9 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 		return nil, errs.Wrapf(errs.Internal, err, "error.internal")
 	}
 	identLines := pdfWrap(ident, contentW, pdfMeasurer(gp))
+	if a != nil && a.Footer != "" {
+		identLines = append(identLines, pdfWrap(a.Footer, contentW, pdfMeasurer(gp))...)
+	}
 	const identLineH = pdfIdentSize * 1.4
 	y = pdfPageH - pdfIdentBottom - float64(len(identLines))*identLineH
 	gp.SetTextColor(0x55, 0x55, 0x55)
@@ -309,6 +366,11 @@ func RenderPDF(l Licence, t Type, opt PDFOptions) (_ []byte, err error) {
 			return nil, err
 		}
 		y += identLineH
+	}
+	if a != nil && a.Watermark != "" {
+		if err := pdfDrawWatermark(gp, a.Watermark); err != nil {
+			return nil, err
+		}
 	}
 
 	out, err := gp.GetBytesPdfReturnErr()
@@ -563,7 +625,7 @@ func pdfDrawFrame(gp *gopdf.GoPdf) {
 // pdfDrawQR draws the QR code at the lower left with its caption. The picture is decoded and
 // written again as an 8-bit grey PNG (transparency flattened onto white) so that any PNG
 // works and a damaged one is refused here.
-func pdfDrawQR(gp *gopdf.GoPdf, qr []byte) error {
+func pdfDrawQR(gp *gopdf.GoPdf, qr []byte, side float64) error {
 	cfg, err := png.DecodeConfig(bytes.NewReader(qr))
 	if err != nil {
 		return errs.Wrapf(errs.Invalid, err, "license.pdf.error.qr_image")
@@ -587,15 +649,67 @@ func pdfDrawQR(gp *gopdf.GoPdf, qr []byte) error {
 	if err != nil {
 		return errs.Wrapf(errs.Invalid, err, "license.pdf.error.qr_image")
 	}
-	top := pdfPageH - pdfQRBottom - pdfQRSize
-	if err := gp.ImageByHolder(holder, pdfMargin, top, &gopdf.Rect{W: pdfQRSize, H: pdfQRSize}); err != nil {
+	top := pdfPageH - pdfQRBottom - side
+	if err := gp.ImageByHolder(holder, pdfMargin, top, &gopdf.Rect{W: side, H: side}); err != nil {
 		return errs.Wrapf(errs.Invalid, err, "license.pdf.error.qr_image")
 	}
 	if err := gp.SetFontSize(pdfCaptionSize); err != nil {
 		return errs.Wrapf(errs.Internal, err, "error.internal")
 	}
 	gp.SetTextColor(0x33, 0x33, 0x33)
-	return pdfText(gp, pdfMargin, top+pdfQRSize+2, pdfQRSize, pdfCaptionSize*1.4, "扫码核验", gopdf.Center|gopdf.Middle)
+	return pdfText(gp, pdfMargin, top+side+2, side, pdfCaptionSize*1.4, "扫码核验", gopdf.Center|gopdf.Middle)
+}
+
+// pdfDrawBand draws an annotation's lines in a red box of height h from y down.
+func pdfDrawBand(gp *gopdf.GoPdf, lines []string, y, h float64) error {
+	const x, w = pdfMargin, pdfPageW - 2*pdfMargin
+	gp.SetFillColor(0xfb, 0xef, 0xed)
+	gp.RectFromUpperLeftWithStyle(x, y, w, h, "F")
+	gp.SetStrokeColor(0xa3, 0x2a, 0x22)
+	gp.SetLineWidth(1.2)
+	gp.RectFromUpperLeftWithStyle(x, y, w, h, "D")
+	if err := gp.SetFontSize(pdfBandSize); err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	gp.SetTextColor(0xa3, 0x2a, 0x22)
+	lineH := pdfBandSize * pdfLineFactor
+	ly := y + pdfBandPad
+	for _, line := range lines {
+		if err := pdfText(gp, x+pdfBandPad, ly, w-2*pdfBandPad, lineH, line, gopdf.Left|gopdf.Middle); err != nil {
+			return err
+		}
+		ly += lineH
+	}
+	return nil
+}
+
+// pdfDrawWatermark writes text faintly across the page, rotated, line after line, so that a
+// cut-out part of the page still carries it.
+func pdfDrawWatermark(gp *gopdf.GoPdf, text string) error {
+	tr, err := gopdf.NewTransparency(0.13, "")
+	if err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	if err := gp.SetTransparency(tr); err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	defer gp.ClearTransparency()
+	if err := gp.SetFontSize(pdfWatermarkSize); err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	gp.SetTextColor(0xa3, 0x2a, 0x22)
+	w, err := gp.MeasureTextWidth(text)
+	if err != nil {
+		return errs.Wrapf(errs.Internal, err, "error.internal")
+	}
+	gp.Rotate(30, pdfPageW/2, pdfPageH/2)
+	defer gp.RotateReset()
+	for y := -pdfPageH / 4; y < pdfPageH*5/4; y += pdfWatermarkStep {
+		if err := pdfText(gp, (pdfPageW-w)/2, y, w+1, pdfWatermarkSize*1.3, text, gopdf.Left|gopdf.Middle); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pdfWrap breaks text into lines no wider than width, measured character by character:

@@ -253,6 +253,9 @@ func VerifyOffline(text string, snap Snapshot, now time.Time) VerifyResult {
 	if err != nil {
 		return VerifyResult{State: StateNotTrusted, Reason: "license.reason.not_trusted", CheckedAt: now}
 	}
+	if strings.HasPrefix(text, CopyPrefix) {
+		return verifyCopyOffline(text, trust, snap, now) // copies.go
+	}
 	c, res := checkSignatures(text, trust, now)
 	if res.State != "" {
 		return res

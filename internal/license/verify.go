@@ -172,6 +172,9 @@ func (s *Service) Verify(ctx context.Context, text string) (VerifyResult, error)
 	if strings.HasPrefix(text, idcode.LicenceIDPrefix) {
 		return s.verifyIdentifier(ctx, text, now)
 	}
+	if strings.HasPrefix(text, CopyPrefix) {
+		return s.verifyCopy(ctx, text, now) // copies.go
+	}
 	c, res := checkSignatures(text, s.trust, now)
 	if res.State != "" {
 		return res, nil
