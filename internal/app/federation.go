@@ -101,6 +101,18 @@ func (p peerKeys) TrustedKey(kid string) (credential.TrustedKey, bool) {
 	return r.TrustedKey(kid)
 }
 
+// peerSnapshots is the licence service's view of the approved peers' status snapshots: it asks
+// the federation service once there is one, as peerKeys does; before, there is none.
+type peerSnapshots struct{ a *App }
+
+func (p peerSnapshots) PeerSnapshot(ctx context.Context, node string) ([]byte, time.Time, error) {
+	fed := p.a.Federation()
+	if fed == nil {
+		return nil, time.Time{}, errs.E(errs.NotFound, "federation.error.no_peer_snapshot", node)
+	}
+	return fed.PeerSnapshot(ctx, node)
+}
+
 // Federation returns the federation service, nil while the node does not know its endpoint
 // (Config.PublicURL empty and Run not yet listening).
 func (a *App) Federation() *federation.Service {
@@ -157,7 +169,7 @@ func (a *App) setFederation(endpoint string) error {
 }
 
 // startFederation publishes this node's trust list and fetches its peers' at once and then
-// every federationEvery until ctx ends, once the server listens at url (the endpoint when
+// every federationEvery (their status snapshots every five minutes) until ctx ends, once the server listens at url (the endpoint when
 // Config.PublicURL is empty).
 func (a *App) startFederation(ctx context.Context, wg *sync.WaitGroup, url string) {
 	if a.Federation() == nil {

@@ -61,8 +61,9 @@ func newNode(t *testing.T, db *store.DB, code, name string) node {
 // approves it and fetches its trust list over HTTP; then a licence Fujian issues, and a
 // presentation of it made at Fujian, verify at Zhejiang. Before that they are not trusted; a
 // credential under a key nobody listed is not trusted, a tampered one forged; suspending the peer
-// stops the trust. A peer's licence is valid at Zhejiang until the end of its validity, even
-// after Fujian revokes it: its status is Fujian's to say (license.Service.Verify).
+// stops the trust. A peer's licence's status is Fujian's to say: Zhejiang takes it from Fujian's
+// signed status snapshot, fetched with Fujian's list and refreshed on its own, so that once Fujian
+// revokes the licence and Zhejiang refreshes the snapshot, Zhejiang says revoked online.
 func TestFederationTwoNodes(t *testing.T) {
 	storetest.EachWith(t, storetest.Options{Clock: clock.Real{}}, func(t *testing.T, dbA *store.DB) {
 		dbB := storetest.Open(t, dbA.Dialect(), storetest.Options{Clock: clock.Real{}})
@@ -164,6 +165,9 @@ func TestFederationTwoNodes(t *testing.T) {
 		if imp.Version != 2 || imp.LicenceTypes < 1 {
 			t.Errorf("imported %+v, want Fujian's second version with its types", imp)
 		}
+		if imp.Snapshot == nil || !strings.HasPrefix(imp.Snapshot.Digest, "sha256:") {
+			t.Errorf("Fetch brought no status snapshot: %+v", imp.Snapshot)
+		}
 		verify("trusted", map[string]license.State{"credential": license.StateValid, "presentation": license.StateValid,
 			"rogue": license.StateNotTrusted, "tampered": license.StateForged})
 		res, err := zj.app.Licenses.Verify(ctx, pres)
@@ -171,9 +175,13 @@ func TestFederationTwoNodes(t *testing.T) {
 			res.Licence.ID != l.ID {
 			t.Errorf("the presentation at Zhejiang: %+v, %v", res, err)
 		}
+		if res.Reason != "license.reason.peer_snapshot" || res.StatusAsOf == nil {
+			t.Errorf("the presentation at Zhejiang: %s (%s) as of %v, want valid by Fujian's snapshot", res.State, res.Reason,
+				res.StatusAsOf)
+		}
 
-		// Revoked at Fujian, and Fujian says so; Zhejiang, from the credential alone, still
-		// says valid (the peer's status is not consulted online).
+		// Revoked at Fujian, and Fujian says so. Zhejiang still holds the snapshot it fetched
+		// before: valid, as of then.
 		if _, err := lic.Revoke(sys, principal.SystemPrincipal, l.ID, "以欺骗手段取得"); err != nil {
 			t.Fatal(err)
 		}
@@ -181,8 +189,24 @@ func TestFederationTwoNodes(t *testing.T) {
 			t.Errorf("at Fujian after revocation: %s, %v", res.State, err)
 		}
 		res, err = zj.app.Licenses.Verify(ctx, l.Credential)
-		if err != nil || res.State != license.StateValid || res.Reason != "license.reason.peer" {
-			t.Errorf("at Zhejiang after revocation at Fujian: %s (%s), %v; want valid as a peer's", res.State, res.Reason, err)
+		if err != nil || res.State != license.StateValid || res.Reason != "license.reason.peer_snapshot" {
+			t.Errorf("at Zhejiang with the older snapshot: %s (%s), %v; want valid as of then", res.State, res.Reason, err)
+		}
+		// Zhejiang refreshes Fujian's snapshot over HTTP, and says revoked online.
+		info, err := fed.RefreshSnapshot(admin, "350000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Digest == imp.Snapshot.Digest || info.FetchedBy != "official:szb.admin" {
+			t.Errorf("refreshed %+v, want a new snapshot fetched by the administrator", info)
+		}
+		verify("revoked at Fujian", map[string]license.State{"credential": license.StateRevoked, "presentation": license.StateRevoked})
+		before := res.StatusAsOf
+		res, err = zj.app.Licenses.Verify(ctx, l.Credential)
+		if err != nil || res.Reason != "license.reason.revoked" || res.StatusAsOf == nil || before == nil ||
+			res.StatusAsOf.Before(*before) {
+			t.Errorf("at Zhejiang after the refresh: %s (%s) as of %v (before: %v), %v", res.State, res.Reason, res.StatusAsOf,
+				before, err)
 		}
 
 		// Suspending the peer stops trusting its keys at once.

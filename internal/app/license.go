@@ -171,7 +171,7 @@ func (a *App) newLicenses(cfg Config) error {
 	var err error
 	a.Licenses, err = license.New(cfg.DB, license.Config{Node: node, Keys: a.Keys, Ledger: a.Ledger,
 		Directory: licenseDirectory{cfg.DB}, Holders: licenseHolders{a.Identity}, Notifier: a.Inbox,
-		Cases: caseForms{a.Cases}, PublicURL: cfg.PublicURL, Peers: peerKeys{a},
+		Cases: caseForms{a.Cases}, PublicURL: cfg.PublicURL, Peers: peerKeys{a}, PeerSnapshots: peerSnapshots{a},
 		PDFSigner: licensePDFSigner{db: cfg.DB, seals: a.Seals, sign: a.Sign, clock: cfg.DB.Clock()}})
 	if err != nil {
 		return err
