@@ -73,6 +73,15 @@ func TestReceiveTransfer(t *testing.T) {
 			Form:      map[string]any{"address": "杭州市上城区解放路 100 号", "mobile": "13905911234"},
 			Materials: []cases.Upload{{Code: "referral", FileName: "转诊证明.pdf", Data: pdfFile}}}))
 		tr := must[cases.Transfer](t)(fj.svc.ExportTransfer(window, fj.fuzhouWindow, sub.Case.ID))
+		// The federation rebuilds the same transfer to send it; only Yiwang itself may.
+		resent := must[cases.Transfer](t)(fj.svc.Transfer(as(principal.SystemPrincipal), principal.SystemPrincipal, sub.Case.ID))
+		if resent.CaseNumber != tr.CaseNumber || !resent.TransferredAt.Equal(tr.TransferredAt) || resent.Check() != nil ||
+			len(resent.Materials) != 1 || resent.Materials[0].SHA256 != tr.Materials[0].SHA256 {
+			t.Errorf("rebuilt %+v", resent)
+		}
+		if _, err := fj.svc.Transfer(window, fj.fuzhouWindow, sub.Case.ID); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a window reads the transfer: %v", err)
+		}
 		tr.Signature = []byte("Fujian's node signature")
 
 		fees := fj.cat.items[itemHZMedical]

@@ -178,22 +178,15 @@ func (s *Service) ExportTransfer(ctx context.Context, p principal.Principal, cas
 	if err := check(r); err != nil {
 		return t, err
 	}
-	person, err := s.cfg.People.Person(ctx, r.ApplicantAccount)
-	if err != nil {
-		return t, err
-	}
 	it, _ := r.item()
 	to := provinceOf(it.RegionCode)
-	var ms []materialRow
+	var at time.Time
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
 		var err error
 		if r, err = s.loadTx(ctx, tx, caseID); err != nil {
 			return err
 		}
 		if err := check(r); err != nil {
-			return err
-		}
-		if ms, err = materialsTx(ctx, tx, caseID); err != nil {
 			return err
 		}
 		before := r.Status
@@ -212,13 +205,49 @@ func (s *Service) ExportTransfer(ctx context.Context, p principal.Principal, cas
 		if err := enqueue(ctx, tx, TopicTransferred, pl); err != nil {
 			return err
 		}
-		t.TransferredAt = tx.Now
+		at = tx.Now
 		return s.tellApplicant(ctx, tx, r, "cases.notice.transferred")
 	})
 	if err != nil {
 		return t, err
 	}
-	t.Version, t.SendingNode, t.CaseNumber = TransferVersion, s.cfg.Node, r.number()
+	return s.transferOf(ctx, r, at)
+}
+
+// Transfer returns the Transfer of a case ExportTransfer handed over, as it did, for the
+// federation to send (again): to Yiwang itself only (errs.NotFound for anyone else, and for a
+// case not transferred).
+func (s *Service) Transfer(ctx context.Context, p principal.Principal, caseID string) (t Transfer, err error) {
+	defer errs.Wrap(&err, "cases.Transfer(%s)", caseID)
+	if p.Kind != principal.System {
+		return t, errNotFound()
+	}
+	r, err := s.load(ctx, caseID)
+	if err != nil {
+		return t, err
+	}
+	if r.TransferredTo == "" {
+		return t, errNotFound()
+	}
+	var at time.Time
+	if err := s.db.Get(ctx, &at, `SELECT at FROM case_events WHERE case_id = ? AND kind = ? ORDER BY id DESC LIMIT 1`,
+		caseID, EventTransferred); err != nil {
+		return t, err
+	}
+	return s.transferOf(ctx, r, at)
+}
+
+// transferOf builds the Transfer of r, transferred at at.
+func (s *Service) transferOf(ctx context.Context, r *row, at time.Time) (t Transfer, err error) {
+	person, err := s.cfg.People.Person(ctx, r.ApplicantAccount)
+	if err != nil {
+		return t, err
+	}
+	var ms []materialRow
+	if err := s.db.Select(ctx, &ms, `SELECT `+materialColumns+` FROM case_materials WHERE case_id = ? ORDER BY code`, r.ID); err != nil {
+		return t, err
+	}
+	t.Version, t.SendingNode, t.CaseNumber, t.TransferredAt = TransferVersion, s.cfg.Node, r.number(), at
 	t.ItemCode, t.ItemVersion, t.HandlingOrg, t.ReceivingOrg, t.Channel = r.ItemCode, r.ItemVersion, r.HandlingOrg, r.ReceivingOrg, r.Channel
 	t.Applicant = TransferApplicant{Kind: ApplicantKind(r.ApplicantKind), IDType: person.IDType, IDNumber: person.IDNumber,
 		Name: person.Name}
