@@ -104,7 +104,7 @@ func (s *Service) IssuerUses(ctx context.Context, p principal.Principal, id stri
 		return nil, errNotFound()
 	}
 	var out []Use
-	err = s.db.Select(ctx, &out, `SELECT at, kind, by_node, by_org, purpose, presentation FROM licence_uses
+	err = s.db.Select(ctx, &out, `SELECT at, kind, by_node, by_org, purpose, presentation, grant_id FROM licence_uses
 		WHERE licence_id = ? ORDER BY id DESC`, id)
 	return out, err
 }

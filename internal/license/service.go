@@ -117,6 +117,9 @@ type Config struct {
 	// keys in Peers, from which verification takes a peer's licence's state online
 	// (peerstatus.go); nil leaves a peer's licence valid until the end of its validity.
 	PeerSnapshots PeerSnapshots
+	// PeerNodes are the approved peer nodes a holder may grant a licence to (grants.go); nil
+	// allows grants to this node's organisations only.
+	PeerNodes PeerNodes
 	// PDFSigner seals licences' PDFs with their issuers' seals; without it PDF is
 	// errs.Unavailable. PublicURL is where people reach this node (https://…, no path): the QR
 	// code on a PDF reads PublicURL + "/verify?id=<identifier>" (a path alone when empty).

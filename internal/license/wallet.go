@@ -126,6 +126,8 @@ type Use struct {
 	ByOrg        string    `db:"by_org" json:"by_org,omitempty"`
 	Purpose      string    `db:"purpose" json:"purpose"`
 	Presentation string    `db:"presentation" json:"presentation,omitempty"`
+	// GrantID is the grant a fetch came under.
+	GrantID string `db:"grant_id" json:"grant_id,omitempty"`
 }
 
 // Uses returns the uses of licence id, newest first, to its holder; errs.NotFound to anyone else.
@@ -140,7 +142,7 @@ func (s *Service) Uses(ctx context.Context, p principal.Principal, id string) ([
 		return nil, errNotFound()
 	}
 	var out []Use
-	err = s.db.Select(ctx, &out, `SELECT at, kind, by_node, by_org, purpose, presentation FROM licence_uses
+	err = s.db.Select(ctx, &out, `SELECT at, kind, by_node, by_org, purpose, presentation, grant_id FROM licence_uses
 		WHERE licence_id = ? ORDER BY id DESC`, id)
 	return out, err
 }
