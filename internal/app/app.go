@@ -261,6 +261,13 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 
 // Close releases what New opened (not the store).
 func (a *App) Close() {
+	if a.Licenses != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := a.Licenses.Close(ctx); err != nil {
+			a.logger.Error("closing the licence service", "err", err)
+		}
+		cancel()
+	}
 	if a.nats != nil {
 		a.nats.Close()
 	}

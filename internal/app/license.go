@@ -172,6 +172,7 @@ func (a *App) newLicenses(cfg Config) error {
 	a.Licenses, err = license.New(cfg.DB, license.Config{Node: node, Keys: a.Keys, Ledger: a.Ledger,
 		Directory: licenseDirectory{cfg.DB}, Holders: licenseHolders{a.Identity}, Notifier: a.Inbox,
 		Cases: caseForms{a.Cases}, PublicURL: cfg.PublicURL, Peers: peerKeys{a}, PeerSnapshots: peerSnapshots{a},
+		PeerNodes: peerNodes{a}, Logger: cfg.Logger,
 		PDFSigner: licensePDFSigner{db: cfg.DB, seals: a.Seals, sign: a.Sign, clock: cfg.DB.Clock()}})
 	if err != nil {
 		return err

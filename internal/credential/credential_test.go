@@ -318,3 +318,50 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// TestVouched: a vouched credential's signature is not checked again, but its key must still be
+// trusted for its issuer, and the presenter's signature is always checked.
+func TestVouched(t *testing.T) {
+	now := time.Date(2026, 10, 12, 9, 30, 0, 0, time.UTC)
+	for _, alg := range []Algorithm{SM2, ES256} {
+		t.Run(string(alg), func(t *testing.T) {
+			r := newRig(t, alg)
+			cred, _ := r.issue(t)
+			// The credential with its signature spoiled: only a voucher holding exactly this text
+			// as genuine lets it through.
+			dot := strings.LastIndexByte(cred, '.')
+			spoiled := cred[:dot+1] + flip(cred[dot+1]) + cred[dot+2:]
+			holds := func(text string) Voucher {
+				return func(c Claims, got string) bool { return got == text && c.Subject == licence }
+			}
+			untrusted := Keys{r.nodeID: r.trust[r.nodeID]}
+			impostor := newRig(t, alg)
+			for _, tc := range []struct {
+				name    string
+				text    string
+				trust   Resolver
+				vouched Voucher
+				want    Reason
+			}{
+				{"vouched, signature not checked", r.present(t, spoiled, nil, now, time.Minute), r.trust, holds(spoiled), ""},
+				{"not vouched, signature checked", r.present(t, spoiled, nil, now, time.Minute), r.trust, holds(cred), Forged},
+				{"no voucher", r.present(t, spoiled, nil, now, time.Minute), r.trust, nil, Forged},
+				{"vouched, key no longer trusted", r.present(t, cred, nil, now, time.Minute), untrusted, holds(cred), NotTrusted},
+				{"vouched, presenter's signature still checked", impostor.present(t, cred, nil, now, time.Minute), r.trust, holds(cred), Forged},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					_, err := VerifyPresentationVouched(tc.text, tc.trust, now, tc.vouched)
+					if got := ReasonOf(err); got != tc.want || (tc.want != "" && err == nil) {
+						t.Fatalf("VerifyPresentationVouched: %v (reason %q), want %q", err, got, tc.want)
+					}
+				})
+			}
+			if _, err := VerifyVouched(spoiled, r.trust, holds(spoiled)); err != nil {
+				t.Errorf("VerifyVouched of a vouched credential: %v", err)
+			}
+			if _, err := VerifyVouched(spoiled, r.trust, nil); ReasonOf(err) != Forged {
+				t.Errorf("VerifyVouched without a voucher: %v, want forged", err)
+			}
+		})
+	}
+}

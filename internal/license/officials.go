@@ -103,8 +103,13 @@ func (s *Service) IssuerUses(ctx context.Context, p principal.Principal, id stri
 	if p.Kind != principal.System && !p.IsOfficial(l.IssuerOrg) {
 		return nil, errNotFound()
 	}
+	// Uses written behind verifications' answers are written first, so that this instance
+	// shows every use it recorded.
+	if err := s.uses.flush(ctx); err != nil {
+		return nil, err
+	}
 	var out []Use
 	err = s.db.Select(ctx, &out, `SELECT at, kind, by_node, by_org, purpose, presentation, grant_id FROM licence_uses
-		WHERE licence_id = ? ORDER BY id DESC`, id)
+		WHERE licence_id = ? ORDER BY at DESC, id DESC`, id)
 	return out, err
 }

@@ -26,7 +26,7 @@ func VerifyOfflineWith(text string, trust credential.Resolver, snap Snapshot, no
 	if strings.HasPrefix(text, CopyPrefix) {
 		return verifyCopyOffline(text, trust, snap, now) // copies.go
 	}
-	c, res := checkSignatures(text, trust, now)
+	c, res := checkSignatures(text, trust, now, nil)
 	if res.State != "" {
 		return res
 	}

@@ -190,6 +190,12 @@ func newRig(t testing.TB, db *store.DB, c *clock.Fake, alg keys.Algorithm) *rig 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Uses waiting to be written are written before the database closes.
+	t.Cleanup(func() {
+		if err := r.svc.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	r.alice = r.resident(t, "林小梅", aliceID, "13859001234")
 	r.bob = r.resident(t, "陈大伟", bobID, "13859005678")
 	r.owner = r.resident(t, "王建国", ownerID, "13859009999")

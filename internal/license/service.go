@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/clock"
@@ -129,6 +130,13 @@ type Config struct {
 	SnapshotTTL time.Duration
 	// Clock gives today's date and verification times; the store's clock if nil.
 	Clock clock.Clock
+	// StatusFresh is how long verification answers from a licence's status held in memory
+	// (statuscache.go): a change made through another instance over the same database is seen
+	// at most this late. Two seconds if zero; negative reads the database every time.
+	StatusFresh time.Duration
+	// Logger reports failures of work done in the background (writing uses); slog's default
+	// if nil.
+	Logger *slog.Logger
 }
 
 // Service keeps licence types and licences. Who may do what:
@@ -151,6 +159,10 @@ type Service struct {
 	trust *nodeResolver
 	// peerSnaps are the peers' status snapshots as checked (peerstatus.go).
 	peerSnaps peerSnapshots
+	// statuses are the licences' statuses verification reads (statuscache.go).
+	statuses *statusCache
+	// uses are the verifications' uses waiting to be written (uselog.go).
+	uses *useLog
 }
 
 // New returns the licence service over db.
@@ -177,11 +189,20 @@ func New(db *store.DB, cfg Config) (*Service, error) {
 	if cfg.SnapshotTTL <= 0 {
 		cfg.SnapshotTTL = 24 * time.Hour
 	}
+	if cfg.StatusFresh == 0 {
+		cfg.StatusFresh = 2 * time.Second
+	}
 	s := &Service{db: db, cfg: cfg, clock: cfg.Clock}
 	if s.clock == nil {
 		s.clock = db.Clock()
 	}
 	s.trust = newNodeResolver(s)
+	s.statuses = newStatusCache(cfg.StatusFresh)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s.uses = &useLog{db: db, logger: logger, limit: maxQueuedUses}
 	return s, nil
 }
 

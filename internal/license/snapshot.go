@@ -256,7 +256,7 @@ func VerifyOffline(text string, snap Snapshot, now time.Time) VerifyResult {
 	if strings.HasPrefix(text, CopyPrefix) {
 		return verifyCopyOffline(text, trust, snap, now) // copies.go
 	}
-	c, res := checkSignatures(text, trust, now)
+	c, res := checkSignatures(text, trust, now, nil)
 	if res.State != "" {
 		return res
 	}

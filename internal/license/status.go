@@ -144,6 +144,7 @@ func (s *Service) transition(ctx context.Context, p principal.Principal, id, rea
 		}
 		return s.tellHolder(ctx, tx, l, 0, t.notice)
 	})
+	s.statuses.forget(id)
 	return l, err
 }
 
@@ -257,6 +258,7 @@ func (s *Service) Change(ctx context.Context, p principal.Principal, id string, 
 		}
 		return s.tellHolder(ctx, tx, nl, 0, "license.notice.changed")
 	})
+	s.statuses.forget(id)
 	return nl, err
 }
 
