@@ -22,6 +22,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/license"
+	"github.com/yiwang-platform/yiwang/internal/nodecall"
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/payments"
 	"github.com/yiwang-platform/yiwang/internal/pki"
@@ -65,7 +66,13 @@ type Config struct {
 	// Federation returns the federation service (nil while the node does not know its
 	// endpoint, and then its routes answer 503); a nil func installs none of its routes.
 	Federation func() *federation.Service
-	Version    string
+	// NodeCalls authenticates the signed calls of peer nodes, served under
+	// /api/v1/federation/calls/ (nodecalls.go); nil installs none of those routes.
+	NodeCalls *nodecall.Server
+	// PeerFetch fetches a licence from a peer node for an official (internal/app); nil installs
+	// no such route.
+	PeerFetch PeerFetch
+	Version   string
 }
 
 // API is the JSON API.
@@ -100,6 +107,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installLicenseWork(srv)
 	a.installLicense(srv)
 	a.installFederation(srv)
+	a.installNodeCalls(srv)
 }
 
 // route registers one documented operation.

@@ -31,6 +31,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/keys"
 	"github.com/yiwang-platform/yiwang/internal/ledger"
 	"github.com/yiwang-platform/yiwang/internal/license"
+	"github.com/yiwang-platform/yiwang/internal/nodecall"
 	"github.com/yiwang-platform/yiwang/internal/notify"
 	"github.com/yiwang-platform/yiwang/internal/oidc"
 	"github.com/yiwang-platform/yiwang/internal/payments"
@@ -139,6 +140,10 @@ type App struct {
 	fed         *federation.Service
 	fedResolver credential.Resolver
 	fedCfg      Config
+	// NodeCalls calls peer nodes as this node, signed with its node key; NodeCallServer
+	// authenticates their calls (nodecall). Both wait for the federation service.
+	NodeCalls      *nodecall.Client
+	NodeCallServer *nodecall.Server
 
 	nats   *events.NATSPublisher
 	logger *slog.Logger
@@ -192,6 +197,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		a.Close()
 		return nil, err
 	}
+	a.newNodeCalls(cfg)
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
 		a.Close()
@@ -253,7 +259,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	a.API = api.New(api.Config{DB: cfg.DB, Plan: a.Plan, Calendar: cal, Identity: ids, Apps: a.Apps, Version: cfg.Version,
 		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign,
 		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
-		Licenses: a.Licenses, Federation: a.Federation})
+		Licenses: a.Licenses, Federation: a.Federation, NodeCalls: a.NodeCallServer,
+		PeerFetch: a.FetchFromPeer})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil

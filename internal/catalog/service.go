@@ -3,10 +3,12 @@ package catalog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/org"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 	"github.com/yiwang-platform/yiwang/internal/search"
@@ -27,14 +29,32 @@ type Service struct {
 	db    *store.DB
 	index *search.Index
 	orgs  orgCache
+	// province is the GB/T 2260 code of the node's province (WithProvince).
+	province string
 }
 
+// Option adjusts a Service.
+type Option func(*Service)
+
+// WithProvince makes the catalogue the one of the node of province (its GB/T 2260 code;
+// 350000, Fujian, by default): its items are that province's, and another province's only when
+// they allow cross-province handling (跨省通辦) — listed here so that windows collect
+// applications for them, which the node hands over to that province's node.
+func WithProvince(code string) Option { return func(s *Service) { s.province = code } }
+
 // New returns the catalogue over db, indexing published entries in ix.
-func New(db *store.DB, ix *search.Index) (*Service, error) {
+func New(db *store.DB, ix *search.Index, opts ...Option) (*Service, error) {
 	if db == nil || ix == nil {
 		return nil, errors.New("catalog.New: no database or search index")
 	}
-	return &Service{db: db, index: ix}, nil
+	s := &Service{db: db, index: ix, province: "350000"}
+	for _, o := range opts {
+		o(s)
+	}
+	if idcode.ValidateRegionCode(s.province) != nil {
+		return nil, fmt.Errorf("catalog.New: province %q is not a region code", s.province)
+	}
+	return s, nil
 }
 
 // Search document kinds of the catalogue in the shared index.

@@ -210,7 +210,8 @@ func (s *Service) checkItem(ctx context.Context, it *Item) error {
 	if it.RegionCode == "" {
 		it.RegionCode = orgRegionCode
 	}
-	if idcode.ValidateRegionCode(it.RegionCode) != nil || it.RegionCode[:2] != "35" {
+	// Another province's item only when the node collects applications for it (跨省通辦).
+	if idcode.ValidateRegionCode(it.RegionCode) != nil || it.RegionCode[:2] != s.province[:2] && it.CrossRegion != CrossNational {
 		return errs.Field("region_code", "catalog.error.region")
 	}
 	if it.Level == "" {
