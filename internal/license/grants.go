@@ -565,3 +565,29 @@ func (s *Service) tellFetched(ctx context.Context, tx *store.Tx, l Licence, gr g
 	return s.cfg.Notifier.SendTx(ctx, tx, account, "license.notice.fetched",
 		[]string{l.NameHans, l.Number, s.granteeName(ctx, gr.GranteeNode, gr.GranteeOrg), reason}, WalletLink(l.ID))
 }
+
+// maxGrantTimeText bounds a grant time's text.
+const maxGrantTimeText = 40
+
+// GrantTime reads a grant's start (end false) or end (end true) as a form or the API gives it:
+// RFC 3339, or a date YYYY-MM-DD in China time — a start from the day's beginning, an end at the
+// day's end (the next day's beginning). "" is the zero time; anything else is errs.Invalid
+// naming field.
+func GrantTime(s, field string, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if len(s) <= maxGrantTimeText {
+		if d, err := time.ParseInLocation(dateLayout, s, clock.China); err == nil {
+			if end {
+				d = d.AddDate(0, 0, 1)
+			}
+			return d, nil
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil && t.Year() > 1 && t.Year() < 10000 {
+			return t, nil
+		}
+	}
+	return time.Time{}, errs.Field(field, "license.grant.error.time")
+}

@@ -86,7 +86,9 @@ func TestGrantRequests(t *testing.T) {
 				kind: errs.Invalid, field: "grantee_node", message: "license.grant.error.node_unknown"},
 			{name: "a peer without a credit code", req: with(func(q *GrantRequest) { q.GranteeNode, q.GranteeOrg = zjNode, "" }),
 				kind: errs.Invalid, field: "grantee_org", message: "license.grant.error.credit_code_required"},
-			{name: "a peer with a bad credit code", req: with(func(q *GrantRequest) { q.GranteeNode, q.GranteeOrg = zjNode, zjOrg[:17] + "0" }),
+			{name: "a peer with a bad credit code", req: with(func(q *GrantRequest) {
+				q.GranteeNode, q.GranteeOrg = zjNode, zjOrg[:17]+map[bool]string{true: "1", false: "0"}[zjOrg[17] == '0']
+			}),
 				kind: errs.Invalid, field: "grantee_org"},
 			{name: "a peer with a local org code", req: with(func(q *GrantRequest) { q.GranteeNode, q.GranteeOrg = zjNode, xmMarket }),
 				kind: errs.Invalid, field: "grantee_org"},
