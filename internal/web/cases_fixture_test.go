@@ -44,6 +44,9 @@ var (
 	restaurantPack = "YJS-350000-KCG"            // 开餐馆 一件事
 )
 
+// hzMedicalItem is 异地就医备案 of Hangzhou: another province's, open to cross-province handling.
+const hzMedicalItem = "11330100MB1H38811J002021068000"
+
 // Officials the case tests add to the demo's (scj.window, scj.approver, scj.admin).
 const (
 	gatWindow     = "tgat.window"   // public security: another department
@@ -156,8 +159,14 @@ func newCaseCatalog() caseCatalog {
 		Formats: []string{cases.FormatPDF, cases.FormatJPEG, cases.FormatPNG}, MaxBytes: 2 << 20, ForItems: []string{signboardItem}})
 	pack := cases.BundleSpec{Code: restaurantPack, Version: 1, NameHans: "开餐馆", NameHant: "開餐館", NameEn: "Opening a restaurant",
 		FormSchema: []byte(foodForm), Materials: packMaterials, Items: []cases.ItemSpec{food, signboard}}
+	// Another province's item that Fujian's windows collect and hand over (跨省通辦).
+	medical := cases.ItemSpec{Code: hzMedicalItem, Version: 1, Org: "zj-hangzhou-healthcare", RegionCode: "330100",
+		NameHans: "异地就医备案（杭州）", NameHant: "異地就醫備案（杭州）", NameEn: "Medical treatment elsewhere (Hangzhou)",
+		Type: "public_service", ServiceObject: cases.ServiceObjectPerson, LegalDays: 5, PromisedDays: 2,
+		FormSchema: []byte(simpleForm), CrossRegion: cases.CrossRegionCountry, OnlineDepth: 4}
 	return caseCatalog{
-		items:   map[string]cases.ItemSpec{foodItem: food, barcodeItem: barcode, xmAdvertItem: advert, xmWorkshopItem: workshop, signboardItem: signboard},
+		items: map[string]cases.ItemSpec{foodItem: food, barcodeItem: barcode, xmAdvertItem: advert, xmWorkshopItem: workshop,
+			signboardItem: signboard, hzMedicalItem: medical},
 		bundles: map[string]cases.BundleSpec{restaurantPack: pack},
 	}
 }

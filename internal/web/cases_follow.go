@@ -78,7 +78,11 @@ type caseDetail struct {
 	Timeline                                                   []caseEventView
 	// Fees: the order to pay (PayHref) while it waits, and when it was paid.
 	PayHref, PaidAt string
-	Transferred     string
+	// A case transferred to another province's node: where, its number and status there.
+	Transferred, RemoteStatus string
+	// A case received from another province's node: from where, and the applicant's document
+	// as that node identified them (the handling organisation's officials only see such cases).
+	Origin, OriginApplicant string
 }
 
 type caseSupplementView struct {
@@ -117,7 +121,21 @@ func (s *Site) newCaseDetail(r *http.Request, b casesBase, c cases.Case, childHr
 		d.Delivery = b.T("cases.page.delivered_by", b.T(msgKey("cases.delivery.", string(c.Delivery.Method))), civil(c.Delivery.At))
 	}
 	if c.TransferredTo != "" {
-		d.Transferred = b.T("cases.page.transferred", c.TransferredTo, c.RemoteNumber)
+		number := c.RemoteNumber
+		if number == "" {
+			number = b.T("cases.page.remote_pending")
+		}
+		d.Transferred = b.T("cases.page.transferred", b.nodeName(c.TransferredTo), number)
+		if c.RemoteStatus != "" {
+			d.RemoteStatus = b.statusLabel(c.RemoteStatus, c.Outcome)
+		}
+	}
+	if o := c.Origin; o != nil {
+		d.Origin = b.T("cases.page.origin", b.nodeName(o.Node), o.Number)
+		d.OriginApplicant = b.T("cases.page.origin_document", o.Applicant.Name, o.Applicant.IDNumber)
+		if o.Applicant.CreditCode != "" {
+			d.OriginApplicant = b.T("cases.page.origin_enterprise", o.Applicant.EnterpriseName, o.Applicant.CreditCode, d.OriginApplicant)
+		}
 	}
 	if sp := c.Supplement; sp != nil {
 		v := &caseSupplementView{Note: sp.Note, RequestedAt: civil(sp.RequestedAt), During: b.T(msgKey("cases.status.", string(sp.During)))}

@@ -12,6 +12,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/idcode"
 	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/principal"
 )
@@ -372,10 +373,31 @@ func (b casesBase) timeline(name func(string) string, evs []cases.Event, materia
 	return out
 }
 
+// nodeName names another province's node by its province, e.g. 浙江省; its code if unknown.
+func (b casesBase) nodeName(code string) string {
+	if name, ok := idcode.RegionName(code, string(b.Lang)); ok && name != "" {
+		return name
+	}
+	return code
+}
+
 // eventDetails says what an event's detail holds that matters to people.
 func (b casesBase) eventDetails(e cases.Event, materialName func(string) string) string {
 	str := func(k string) string { s, _ := e.Detail[k].(string); return s }
 	switch e.Kind {
+	case cases.EventTransferred:
+		if to := str("to"); to != "" {
+			return b.nodeName(to)
+		}
+	case cases.EventRemoteStatus:
+		if st := str("status"); st != "" {
+			return b.T("cases.page.remote_event", b.nodeName(str("node")), str("remote_number"),
+				b.statusLabel(cases.Status(st), cases.Outcome(str("outcome"))))
+		}
+	case cases.EventReceived:
+		if node := str("node"); node != "" {
+			return b.T("cases.page.origin", b.nodeName(node), str("origin_number"))
+		}
 	case cases.EventMaterialAdded, cases.EventMaterialRemoved:
 		if m := str("material"); m != "" {
 			return materialName(m)
