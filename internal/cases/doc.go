@@ -18,6 +18,10 @@
 //	draft … reviewed ──Withdraw (applicant)──▶ withdrawn
 //	submitted ──ExportTransfer──▶ transferred ──ApplyTransferStatus──▶ completed / not_accepted / withdrawn
 //
+// A case transferred here from another province's node (ImportTransfer) starts submitted and
+// follows the ordinary workflow; its applicant has no account here, so only the handling
+// organisation sees it, and every new status is reported back (TopicTransferStatus).
+//
 // Requests for materials (補正) made at acceptance return the case to submitted on
 // resubmission; made after acceptance (by a window officer or reviewer) they pause the clock and
 // return the case to the status it had (accepted or reviewed). A special procedure (hearing,
