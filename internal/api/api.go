@@ -106,6 +106,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installInbox(srv)
 	a.installLicenseWork(srv)
 	a.installLicense(srv)
+	a.installLicenseCopies(srv)
 	a.installLicenseGrants(srv)
 	a.installFederation(srv)
 	a.installNodeCalls(srv)
