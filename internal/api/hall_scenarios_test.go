@@ -14,5 +14,5 @@ func init() {
 // ownPlatformScenarios are the scenario tables that run on platforms of their own.
 func ownPlatformScenarios() [][]scenario {
 	return [][]scenario{catalogScenarios, caseScenarios, ratingScenarios, inboxMessageScenarios, licenseWorkScenarios,
-		federationScenarios}
+		federationScenarios, nodeCallScenarios}
 }

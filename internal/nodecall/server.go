@@ -18,6 +18,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
+	"github.com/yiwang-platform/yiwang/internal/requestid"
 	"github.com/yiwang-platform/yiwang/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Server) Handler(h Func) http.Handler {
 			s.logger().ErrorContext(ctx, "nodecall: this node's identity", "err", err)
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write(errorBody(i18n.Negotiate(r), errs.E(errs.Unavailable, "error.unavailable")))
+			_, _ = w.Write(errorBody(r, errs.E(errs.Unavailable, "error.unavailable")))
 			return
 		}
 		// The nonce signed into the answer is the call's, as written, when it looks like one.
@@ -205,7 +206,7 @@ func (s *Server) answerError(w http.ResponseWriter, r *http.Request, id Identity
 	if status == http.StatusInternalServerError || e.Kind == errs.Unavailable {
 		s.logger().ErrorContext(r.Context(), "nodecall: call failed", "from", caller, "path", r.URL.Path, "err", err)
 	}
-	s.answer(w, r, id, nonce, caller, status, errorBody(i18n.Negotiate(r), e))
+	s.answer(w, r, id, nonce, caller, status, errorBody(r, e))
 }
 
 // answer writes body with status, signed by this node's key.
@@ -217,7 +218,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, id Identity, non
 	if err != nil {
 		s.logger().ErrorContext(r.Context(), "nodecall: signing an answer", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write(errorBody(i18n.Negotiate(r), errs.E(errs.Unavailable, "error.unavailable")))
+		_, _ = w.Write(errorBody(r, errs.E(errs.Unavailable, "error.unavailable")))
 		return
 	}
 	h.Set(HeaderFrom, id.Node)
@@ -234,17 +235,20 @@ type wireError struct {
 		Kind    string `json:"kind"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// RequestID is the callee's request id, for its logs.
+		RequestID string `json:"request_id,omitempty"`
 	} `json:"error"`
 }
 
-// errorBody is e's error answer in lang; an internal error shows only a known message.
-func errorBody(lang i18n.Lang, e *errs.Error) []byte {
+// errorBody is e's error answer to r; an internal error shows only a known message.
+func errorBody(r *http.Request, e *errs.Error) []byte {
 	public := &errs.Error{Kind: e.Kind, Message: e.Message, Field: e.Field, Args: e.Args}
 	if public.Message == "" || httpserver.Status(e.Kind) == http.StatusInternalServerError && !i18n.Has(public.Message) {
 		public.Kind, public.Message, public.Args = errs.Internal, "error.internal", nil
 	}
 	var out wireError
-	out.Error.Kind, out.Error.Message, out.Error.Field = string(public.Kind), httpserver.Translate(lang, public), public.Field
+	out.Error.Kind, out.Error.Message, out.Error.Field = string(public.Kind), httpserver.Translate(i18n.Negotiate(r), public), public.Field
+	out.Error.RequestID = requestid.From(r.Context())
 	b, _ := json.Marshal(out)
 	return b
 }

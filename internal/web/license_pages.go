@@ -45,6 +45,8 @@ func (s *Site) installLicense(srv *httpserver.Server) {
 	// Verification is public and may read an uploaded picture or PDF: the slow public class.
 	srv.Handle("POST "+license.VerifyPath, s.licenceVerifyPost, httpserver.RateLimit(httpserver.ClassVerify),
 		httpserver.MaxBody(maxVerifyUpload+(64<<10)))
+	s.installLicenseGrants(srv)
+	s.installLicenseCopies(srv)
 }
 
 // licenseNav is the wallet's entry for holders and the verifier's for everyone.
@@ -114,6 +116,12 @@ type licencePage struct {
 	F      form
 	// Presentable: the licence is valid, so it may be shown.
 	Presentable bool
+	// Grants are the holder's grants of the licence and the form to make one (nil to the
+	// issuer's officials).
+	Grants *grantsSection
+	// Copies are the holder's annotated copies of the licence and the form to make one (nil to
+	// the issuer's officials).
+	Copies *copiesSection
 }
 
 type historyRow struct{ At, Kind, Actor, Reason string }
@@ -201,8 +209,21 @@ func (s *Site) licencePageData(w http.ResponseWriter, r *http.Request, p princip
 	uses, err := s.cfg.Licenses.Uses(ctx, p, id)
 	switch {
 	case err == nil:
+		if data.Grants, err = s.grantsSection(r, b, p, id); err != nil {
+			return licencePage{}, err
+		}
+		if data.Copies, err = s.copiesSection(r, b, p, l); err != nil {
+			return licencePage{}, err
+		}
+		grantees := map[string]string{}
+		for _, g := range data.Grants.Rows {
+			grantees[g.ID] = g.Grantee
+		}
 		for _, u := range uses {
 			by := u.ByOrg
+			if name, ok := grantees[u.GrantID]; ok && u.GrantID != "" {
+				by = name
+			}
 			if by == "" {
 				by = b.T("license.wallet.by_public")
 			}
@@ -315,6 +336,8 @@ type licenceVerifyView struct {
 	Disclosed                 []labelled
 	Purpose, Audience         string
 	CheckedAt                 string
+	// CopyID is the annotated copy's id when an annotated copy was verified.
+	CopyID string
 	// File says what was read from an uploaded file: "qr", "pdf", or "".
 	File string
 	// PDFSignature is what the uploaded PDF's own signature said: "valid", "invalid", or "" when
@@ -428,6 +451,9 @@ func (s *Site) checkPDFSignature(ctx context.Context, pdf []byte) (string, strin
 func (s *Site) licenceVerifyView(ctx context.Context, b basePage, res license.VerifyResult) *licenceVerifyView {
 	v := &licenceVerifyView{State: string(res.State), StateLabel: b.T("license.state." + string(res.State)), Reason: b.T(res.Reason),
 		Input: res.Input, Licence: res.Licence, Purpose: res.Purpose, Audience: res.Audience, CheckedAt: civil(res.CheckedAt)}
+	if res.Input == license.InputCopy {
+		v.CopyID = res.PresentationID
+	}
 	if res.Licence != nil && len(res.Licence.Disclosed) > 0 {
 		t, _ := s.cfg.Licenses.Published(ctx, res.Licence.TypeCode)
 		keys := license.Disclosable(license.Licence{Face: res.Licence.Disclosed}, t)

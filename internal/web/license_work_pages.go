@@ -67,7 +67,8 @@ func (s *Site) licenseWorkNav(p principal.Principal) []struct{ href, key string 
 	if s.cfg.Licenses == nil || p.Kind != principal.Official || p.OrgCode == "" {
 		return nil
 	}
-	nav := []struct{ href, key string }{{"/work/licenses", "nav.work_licenses"}, {"/licenses/types", "nav.license_types"}}
+	nav := []struct{ href, key string }{{"/work/licenses", "nav.work_licenses"}, {"/work/licenses/granted", "nav.granted_licences"},
+		{"/licenses/types", "nav.license_types"}}
 	if license.MayDecideTypes(p) {
 		nav = append(nav, struct{ href, key string }{"/licenses/types/review", "nav.license_review"})
 	}

@@ -1260,8 +1260,12 @@ func prefixSuffixes() map[string][]string {
 		"license.reason.": {string(license.StateValid), string(license.StateSuspended), string(license.StateRevoked),
 			string(license.StateSuperseded), string(license.StateExpired)},
 		"license.wallet.step.": {license.StepIssued, license.StepChanged, license.StepSuspended, license.StepReinstated,
-			license.StepRevoked, license.StepExpired},
+			license.StepRevoked, license.StepExpired, license.StepAnnotated},
 		"license.wallet.use.": {"verified", "fetched", "filled", "downloaded"},
+		// The holder's grants (license_grants_pages.go).
+		"license.grants.state.": {"active", "pending", "ended", "revoked"},
+		// The holder's annotated copies (license_copies_pages.go).
+		"license.copies.state.": {string(license.StateValid), string(license.StateExpired), string(license.StateRevoked)},
 	}
 }
 
