@@ -424,3 +424,46 @@ func TestFetch(t *testing.T) {
 		})
 	})
 }
+
+func TestGrantTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		end  bool
+		want time.Time
+		ok   bool
+	}{
+		{"", false, time.Time{}, true},
+		{" 2026-04-30 ", false, at(2026, 4, 30, 0), true},
+		{"2026-04-30", true, at(2026, 5, 1, 0), true},
+		{"2026-04-30T10:00:00+08:00", true, at(2026, 4, 30, 10), true},
+		{"2026-02-30", false, time.Time{}, false},
+		{"明天", true, time.Time{}, false},
+		{"0000-01-01T00:00:00Z", true, time.Time{}, false},
+		{strings.Repeat("2", 41), true, time.Time{}, false},
+	} {
+		got, err := GrantTime(tc.in, "valid_until", tc.end)
+		if tc.ok {
+			if err != nil || !got.Equal(tc.want) {
+				t.Errorf("GrantTime(%q, %v) = %v, %v; want %v", tc.in, tc.end, got, err, tc.want)
+			}
+			continue
+		}
+		wantErr(t, err, errs.Invalid, "valid_until", "license.grant.error.time")
+	}
+}
+
+// FuzzGrantTime reads arbitrary text as a grant's end: a time or errs.Invalid, never a panic.
+func FuzzGrantTime(f *testing.F) {
+	for _, s := range []string{"", "2026-04-30", "2026-04-30T10:00:00+08:00", "9999-12-31", "2026-13-01", "\x00", "2026-04-30T25:00:00Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := GrantTime(s, "valid_until", true)
+		if err != nil && !errs.Is(err, errs.Invalid) {
+			t.Fatalf("GrantTime(%q): %v", s, err)
+		}
+		if err == nil && strings.TrimSpace(s) != "" && got.IsZero() {
+			t.Fatalf("GrantTime(%q) is zero without an error", s)
+		}
+	})
+}
