@@ -21,6 +21,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/catalog"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/federation"
 	"github.com/yiwang-platform/yiwang/internal/httpserver"
 	"github.com/yiwang-platform/yiwang/internal/i18n"
 	"github.com/yiwang-platform/yiwang/internal/identity"
@@ -75,6 +76,9 @@ type Config struct {
 	Secure bool
 	// Demo shows the demo-account hint on the login page.
 	Demo bool
+	// Federation returns the federation service (nil while the node does not know its
+	// endpoint); without it the federation pages are not installed.
+	Federation func() *federation.Service
 }
 
 // Site is the portal.
@@ -95,7 +99,7 @@ var pageNames = []string{"error", "home", "login", "orgs", "plan/document", "pla
 func allPageNames() []string {
 	out := append([]string(nil), pageNames...)
 	for _, l := range [][]string{catalogPageNames, casesPageNames, paymentsPageNames, ratingsPageNames, inboxPageNames,
-		licenseWorkPageNames, licensePageNames} {
+		licenseWorkPageNames, licensePageNames, federationPageNames} {
 		out = append(out, l...)
 	}
 	return out
@@ -171,6 +175,7 @@ func (s *Site) Install(srv *httpserver.Server) {
 	s.installInbox(srv)
 	s.installLicenseWork(srv)
 	s.installLicense(srv)
+	s.installFederation(srv)
 }
 
 // cacheStatic lets browsers keep static files for a day; vendor files change only with a build.
@@ -260,6 +265,7 @@ func (s *Site) newBase(w http.ResponseWriter, r *http.Request, titleKey string, 
 	nav = append(nav, identityNav(b.Principal)...)
 	nav = append(nav, appsAdmin...)
 	nav = append(nav, orgsNav(b.Principal)...)
+	nav = append(nav, s.federationNav(b.Principal)...)
 	for _, n := range nav {
 		b.Nav = append(b.Nav, link{Href: n.href, Label: b.T(n.key), Current: r.URL.Path == n.href})
 	}
