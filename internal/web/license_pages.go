@@ -208,6 +208,9 @@ func (s *Site) licencePageData(w http.ResponseWriter, r *http.Request, p princip
 		if data.Grants, err = s.grantsSection(r, b, p, id); err != nil {
 			return licencePage{}, err
 		}
+		if l.ValidUntil != "" && l.ValidUntil < data.Grants.MaxDate {
+			data.Grants.MaxDate = l.ValidUntil // a grant ends with the licence at the latest
+		}
 		grantees := map[string]string{}
 		for _, g := range data.Grants.Rows {
 			grantees[g.ID] = g.Grantee
