@@ -395,6 +395,17 @@ func CopyExpiryOn(day string) (time.Time, error) {
 	return t, nil
 }
 
+// CopyDays returns the first and last day (YYYY-MM-DD, China time) a copy of l made now may
+// expire on, as a form's date input bounds them.
+func (s *Service) CopyDays(l Licence) (first, last string) {
+	now := s.clock.Now()
+	first, last = today(now), today(now.AddDate(0, 0, MaxCopyDays))
+	if l.ValidUntil != "" && l.ValidUntil < last {
+		last = l.ValidUntil
+	}
+	return first, last
+}
+
 // checkCopyRequest cleans req for a copy of l at now.
 func checkCopyRequest(req *CopyRequest, l Licence, now time.Time) error {
 	if err := plaintext.Line(&req.Reason, "reason", maxCopyReason, true); err != nil {

@@ -46,6 +46,7 @@ func (s *Site) installLicense(srv *httpserver.Server) {
 	srv.Handle("POST "+license.VerifyPath, s.licenceVerifyPost, httpserver.RateLimit(httpserver.ClassVerify),
 		httpserver.MaxBody(maxVerifyUpload+(64<<10)))
 	s.installLicenseGrants(srv)
+	s.installLicenseCopies(srv)
 }
 
 // licenseNav is the wallet's entry for holders and the verifier's for everyone.
@@ -118,6 +119,9 @@ type licencePage struct {
 	// Grants are the holder's grants of the licence and the form to make one (nil to the
 	// issuer's officials).
 	Grants *grantsSection
+	// Copies are the holder's annotated copies of the licence and the form to make one (nil to
+	// the issuer's officials).
+	Copies *copiesSection
 }
 
 type historyRow struct{ At, Kind, Actor, Reason string }
@@ -210,6 +214,9 @@ func (s *Site) licencePageData(w http.ResponseWriter, r *http.Request, p princip
 		}
 		if l.ValidUntil != "" && l.ValidUntil < data.Grants.MaxDate {
 			data.Grants.MaxDate = l.ValidUntil // a grant ends with the licence at the latest
+		}
+		if data.Copies, err = s.copiesSection(r, b, p, l); err != nil {
+			return licencePage{}, err
 		}
 		grantees := map[string]string{}
 		for _, g := range data.Grants.Rows {
