@@ -53,6 +53,7 @@ const licenseUsage = `Usage:
         later runs take as --trust alone. Without --trust the snapshot's keys are trusted.
         Prints one line: the state and why, in --lang (zh-Hans, zh-Hant or en).
 
+` + fetchTrustUsage + `
 ` + verifyExitHelp
 
 // verifyExitHelp documents license verify's exit codes.
@@ -63,7 +64,7 @@ could not run (an unreadable trust list or snapshot, or one not signed by the no
 
 func cmdLicense(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"license needs a subcommand: import or verify (see 'yiwang license help')"}
+		return usageError{"license needs a subcommand: import, verify or fetch-trust (see 'yiwang license help')"}
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
@@ -73,8 +74,10 @@ func cmdLicense(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return cmdLicenseImport(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return cmdLicenseVerify(args[1:], stdout, stderr)
+	case "fetch-trust":
+		return cmdLicenseFetchTrust(ctx, args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown license subcommand %q: use import or verify", args[0])}
+	return usageError{fmt.Sprintf("unknown license subcommand %q: use import, verify or fetch-trust", args[0])}
 }
 
 // parseLang reads --lang.

@@ -36,7 +36,7 @@ Usage:
                                                    audit the transparency log: recompute every hash, check
                                                    every checkpoint, name the first tampered entry
   yiwang ledger receipt verify FILE --key KEY      check a notarisation receipt offline
-  yiwang license import|verify …                   e-licences: bulk import from Excel/CSV, offline verification
+  yiwang license import|verify|fetch-trust …       e-licences: bulk import from Excel/CSV, offline verification
   yiwang version                                   print the version
 
 'yiwang demo' and 'yiwang serve' take --node CODE (a province code such as 330000; YIWANG_NODE) and
