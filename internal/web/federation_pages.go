@@ -116,6 +116,11 @@ func groupFingerprint(fp string) string {
 	return b.String()
 }
 
+// savedPeerKeys are the notices of the steps taken (?saved=), by step.
+var savedPeerKeys = map[string]string{"registered": "federation_admin.saved_registered", "approved": "federation_admin.saved_approved",
+	"suspended": "federation_admin.saved_suspended", "fetched": "federation_admin.saved_fetched",
+	"snapshot": "federation_admin.saved_snapshot"}
+
 // federationStep is a refused step on one peer, to show on its row.
 type federationStep struct {
 	code, field, value string
@@ -166,17 +171,14 @@ func (s *Site) renderFederation(w http.ResponseWriter, r *http.Request, status i
 		}
 		p.Peers = append(p.Peers, row)
 	}
-	if code := r.URL.Query().Get("peer"); code != "" {
-		switch saved := r.URL.Query().Get("saved"); saved {
-		case "registered", "approved", "suspended", "fetched", "snapshot":
-			for _, peer := range peers {
-				if peer.Code == code {
-					args := []any{peer.Name}
-					if saved == "fetched" {
-						args = append(args, peer.Version)
-					}
-					p.Saved = b.T("federation_admin.saved_"+saved, args...)
+	if key, ok := savedPeerKeys[r.URL.Query().Get("saved")]; ok {
+		for _, peer := range peers {
+			if peer.Code == r.URL.Query().Get("peer") {
+				args := []any{peer.Name}
+				if key == "federation_admin.saved_fetched" {
+					args = append(args, peer.Version)
 				}
+				p.Saved = b.T(key, args...)
 			}
 		}
 	}
