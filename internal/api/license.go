@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -188,11 +187,7 @@ func (h licenseAPI) pdf(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="licence.pdf"; filename*=UTF-8''`+url.PathEscape(id)+".pdf")
-	_, err = w.Write(data)
-	return err
+	return writePDF(w, "licence.pdf", id, data)
 }
 
 // presentInput is the body of a presentation request.

@@ -151,9 +151,14 @@ func (h licenseAPI) copyPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return writePDF(w, "licence-copy.pdf", id, data)
+}
+
+// writePDF answers with a holder's PDF as a download named name, or id in UTF-8; never cached.
+func writePDF(w http.ResponseWriter, name, id string, pdf []byte) error {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="licence-copy.pdf"; filename*=UTF-8''`+url.PathEscape(id)+".pdf")
-	_, err = w.Write(data)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"; filename*=UTF-8''`+url.PathEscape(id)+".pdf")
+	_, err := w.Write(pdf)
 	return err
 }

@@ -617,21 +617,8 @@ func (s *Service) CopyPDF(ctx context.Context, p principal.Principal, id string)
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		// Two first downloads at once: the first to commit keeps its file.
-		var stored *string
-		if err := tx.Get(ctx, &stored, `SELECT pdf_sha256 FROM licence_copies WHERE id = ?`, c.ID); err != nil {
-			return err
-		}
-		if stored != nil && *stored != "" {
-			_, data, err := blob.Get(ctx, s.db, *stored)
-			signed = data
-			return err
-		}
-		b, err := blob.Put(ctx, tx, signed)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE licence_copies SET pdf_sha256 = ? WHERE id = ?`, b.SHA256, c.ID)
+		var err error
+		signed, err = s.keepPDF(ctx, tx, "licence_copies", c.ID, signed)
 		return err
 	})
 	if err != nil {

@@ -75,30 +75,36 @@ func (s *Service) PDF(ctx context.Context, p principal.Principal, id string) (_ 
 		return nil, err
 	}
 	err = s.db.Transact(ctx, func(tx *store.Tx) error {
-		// Two first downloads at once: the first to commit keeps its file, the other returns it.
-		var stored *string
-		if err := tx.Get(ctx, &stored, `SELECT pdf_sha256 FROM licences WHERE id = ?`, l.ID); err != nil {
+		var err error
+		if signed, err = s.keepPDF(ctx, tx, "licences", l.ID, signed); err != nil {
 			return err
-		}
-		if stored != nil && *stored != "" {
-			_, data, err := blob.Get(ctx, s.db, *stored)
-			if err != nil {
-				return err
-			}
-			signed = data
-		} else {
-			b, err := blob.Put(ctx, tx, signed)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE licences SET pdf_sha256 = ? WHERE id = ?`, b.SHA256, l.ID); err != nil {
-				return err
-			}
 		}
 		s.useTx(tx, p, l.ID)
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	return signed, nil
+}
+
+// keepPDF keeps signed as the PDF of row id of table ("licences" or "licence_copies") in tx
+// and returns it; of two first downloads at once, the first to commit keeps its file and the
+// other returns that.
+func (s *Service) keepPDF(ctx context.Context, tx *store.Tx, table, id string, signed []byte) ([]byte, error) {
+	var stored *string
+	if err := tx.Get(ctx, &stored, `SELECT pdf_sha256 FROM `+table+` WHERE id = ?`, id); err != nil {
+		return nil, err
+	}
+	if stored != nil && *stored != "" {
+		_, data, err := blob.Get(ctx, s.db, *stored)
+		return data, err
+	}
+	b, err := blob.Put(ctx, tx, signed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+table+` SET pdf_sha256 = ? WHERE id = ?`, b.SHA256, id); err != nil {
 		return nil, err
 	}
 	return signed, nil

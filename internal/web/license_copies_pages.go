@@ -135,10 +135,15 @@ func (s *Site) walletCopyPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return writePDF(w, "licence-copy.pdf", id, pdf)
+}
+
+// writePDF answers with a holder's PDF as a download named name, or id in UTF-8; never cached.
+func writePDF(w http.ResponseWriter, name, id string, pdf []byte) error {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="licence-copy.pdf"; filename*=UTF-8''`+urlPathEscape(id)+".pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"; filename*=UTF-8''`+urlPathEscape(id)+".pdf")
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	_, err = w.Write(pdf)
+	_, err := w.Write(pdf)
 	return err
 }

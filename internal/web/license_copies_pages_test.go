@@ -22,7 +22,9 @@ func TestLicenceCopyPages(t *testing.T) {
 		s := newSite(t, db, highLimits)
 		l := s.issueLicence()
 		page := "/my/licenses/" + l.ID
-		day := func(days int) string { return db.Clock().Now().In(clock.China).AddDate(0, 0, days).Format(time.DateOnly) }
+		day := func(days int) string {
+			return db.Clock().Now().In(clock.China).AddDate(0, 0, days).Format(time.DateOnly)
+		}
 		copyForm := func(kv ...string) url.Values {
 			f := url.Values{"use_for": {"福州市住房公积金中心"}, "reason": {"办理公积金贷款"}, "expires_at": {day(30)}}
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -253,11 +253,7 @@ func (s *Site) walletPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="licence.pdf"; filename*=UTF-8''`+urlPathEscape(id)+".pdf")
-	_, err = w.Write(pdf)
-	return err
+	return writePDF(w, "licence.pdf", id, pdf)
 }
 
 type presentPage struct {
