@@ -193,3 +193,17 @@ func TestLicenseFetchTrust(t *testing.T) {
 		})
 	}
 }
+
+// A node's status answer is outside input: taking the snapshot out of it never panics, and what
+// it gives is the answer trimmed unless the answer is a JSON object.
+func FuzzSnapshotOf(f *testing.F) {
+	for _, seed := range []string{`{"snapshot":"YWS1.a.b"}`, "YWS1.a.b\n", "{", `{"snapshot":null}`, `[]`, ""} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		got := string(snapshotOf(answer))
+		if got != strings.TrimSpace(string(answer)) && !strings.HasPrefix(strings.TrimSpace(string(answer)), "{") {
+			t.Fatalf("snapshotOf(%q) = %q", answer, got)
+		}
+	})
+}

@@ -268,3 +268,26 @@ func TestRunRefreshesSnapshots(t *testing.T) {
 		t.Errorf("the list was fetched %d times, want once in the hour", n)
 	}
 }
+
+// What a peer's status URL sends is outside input: taking the document out of it and checking its
+// form never fails but by refusing, and what is accepted is a snapshot's characters only.
+func FuzzSnapshotDocument(f *testing.F) {
+	for _, seed := range []string{"YWS1.eyJub2RlIjoiMzMwMDAwIn0.c2ln", " YWS1.a.b\n", `{"snapshot":"YWS1.a.b","node":"330000"}`,
+		`{"snapshot":1}`, `{"snapshot":" YWS1.x "}`, "YWS1.", "<html>", "", "{", "YWS1.a\x00.b", "YWS1.é.b"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		doc := snapshotDocument(body)
+		if checkSnapshotForm(doc) != nil {
+			return
+		}
+		if !strings.HasPrefix(string(doc), snapshotPrefix) {
+			t.Fatalf("accepted %q without the prefix", doc)
+		}
+		for _, c := range doc {
+			if c < '-' || c > 'z' {
+				t.Fatalf("accepted byte %#x in %q", c, doc)
+			}
+		}
+	})
+}
