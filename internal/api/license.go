@@ -46,7 +46,9 @@ func init() {
 	schemas["LicenceVerification"] = obj(map[string]any{
 		"state": stateSchema, "state_text": str("the state in the language asked for"),
 		"reason": str("an i18n key (license.reason.*)"), "reason_text": str("why, in a sentence, in the language asked for"),
-		"input":   map[string]any{"type": "string", "enum": []string{license.InputCredential, license.InputPresentation, license.InputIdentifier, ""}},
+		"input": map[string]any{"type": "string", "enum": []string{license.InputCredential, license.InputPresentation, license.InputIdentifier,
+			license.InputCopy, ""}, "description": "what was given; for an annotated copy (" + license.InputCopy + ") purpose is its " +
+			"reason, audience what it is for and presentation_id the copy's id"},
 		"licence": ref("LicenceShown"), "purpose": str("a presentation's stated purpose"), "audience": str(""),
 		"presentation_id": str(""), "checked_at": str("RFC 3339"),
 	}, "state", "reason", "reason_text", "checked_at")
