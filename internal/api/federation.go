@@ -26,6 +26,9 @@ func init() {
 	schemas["FederationListVersion"] = obj(map[string]any{"version": integer(""),
 		"digest": str("sha256:<hex> of the document as received"), "issued_at": str("RFC 3339"), "next_update": str("RFC 3339"),
 		"fetched_at": str("RFC 3339"), "fetched_by": str(""), "ledger_index": integer("its ledger entry")})
+	schemas["FederationSnapshot"] = obj(map[string]any{"peer": str("the peer's province code"),
+		"digest": str("sha256:<hex> of the snapshot as received"), "size": integer("bytes"), "fetched_at": str("RFC 3339"),
+		"fetched_by": str("")}, "peer", "digest", "size", "fetched_at", "fetched_by")
 }
 
 // federationAPI serves this node's trust list and node key, and the digital office's
@@ -87,7 +90,12 @@ func (a *API) installFederation(srv *httpserver.Server) {
 		Params: []param{code},
 		Response: obj(map[string]any{"peer": str(""), "version": integer(""), "keys": integer(""), "licence_types": integer(""),
 			"unchanged":    map[string]any{"type": "boolean", "description": "the version already held"},
-			"ledger_index": integer("")}, "peer", "version")}, h.fetch)
+			"ledger_index": integer(""), "snapshot": ref("FederationSnapshot")}, "peer", "version")}, h.fetch)
+	a.route(srv, operation{Method: "POST", Path: peers + "/{code}/snapshot", ID: "refreshFederationPeerSnapshot", Tag: tag, Auth: true,
+		Summary: "Fetch an approved peer's licence status snapshot now from the status URL of its trust list (every five " +
+			"minutes anyway); the digital office's administrators only. 503 when the peer cannot be reached: the snapshot " +
+			"held is kept",
+		Params: []param{code}, Response: ref("FederationSnapshot")}, h.snapshot)
 }
 
 // service returns the federation service, errs.Unavailable while the node does not know its
@@ -239,6 +247,21 @@ func (h federationAPI) fetch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := svc.Fetch(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+func (h federationAPI) snapshot(w http.ResponseWriter, r *http.Request) error {
+	if _, err := authenticated(r); err != nil {
+		return err
+	}
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	res, err := svc.RefreshSnapshot(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ func init() {
 			"reason, audience what it is for and presentation_id the copy's id"},
 		"licence": ref("LicenceShown"), "purpose": str("a presentation's stated purpose"), "audience": str(""),
 		"presentation_id": str(""), "checked_at": str("RFC 3339"),
+		"status_as_of": str("RFC 3339: for another province's licence, when that province's status snapshot that gave " +
+			"its state was made"),
 	}, "state", "reason", "reason_text", "checked_at")
 }
 
