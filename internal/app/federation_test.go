@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,13 @@ func TestFederationTwoNodes(t *testing.T) {
 			t.Errorf("at Zhejiang after the refresh: %s (%s) as of %v (before: %v), %v", res.State, res.Reason, res.StatusAsOf,
 				before, err)
 		}
+		// The public verifier page says so, and as of when.
+		page := postForm(t, zj.srv.URL+"/licenses/verify", url.Values{"text": {l.Credential}})
+		for _, want := range []string{`id="verdict-state"`, `id="status-as-of"`, "状态依据该省"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the verify page at Zhejiang has no %s", want)
+			}
+		}
 
 		// Suspending the peer stops trusting its keys at once.
 		if _, err := fed.Suspend(admin, "350000", "核查节点密钥"); err != nil {
@@ -215,6 +223,24 @@ func TestFederationTwoNodes(t *testing.T) {
 		}
 		verify("suspended", map[string]license.State{"credential": license.StateNotTrusted, "presentation": license.StateNotTrusted})
 	})
+}
+
+// postForm posts form to url and returns the page answered 200.
+func postForm(t *testing.T, u string, form url.Values) string {
+	t.Helper()
+	res, err := http.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %s; %.300s", u, res.Status, b)
+	}
+	return string(b)
 }
 
 // getJSON decodes the JSON answer of a GET of url.

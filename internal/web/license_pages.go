@@ -335,6 +335,8 @@ type licenceVerifyView struct {
 	Disclosed                 []labelled
 	Purpose, Audience         string
 	CheckedAt                 string
+	// StatusAsOf is when another province's status snapshot that gave the state was made.
+	StatusAsOf string
 	// CopyID is the annotated copy's id when an annotated copy was verified.
 	CopyID string
 	// File says what was read from an uploaded file: "qr", "pdf", or "".
@@ -452,6 +454,9 @@ func (s *Site) licenceVerifyView(ctx context.Context, b basePage, res license.Ve
 		Input: res.Input, Licence: res.Licence, Purpose: res.Purpose, Audience: res.Audience, CheckedAt: civil(res.CheckedAt)}
 	if res.Input == license.InputCopy {
 		v.CopyID = res.PresentationID
+	}
+	if res.StatusAsOf != nil {
+		v.StatusAsOf = civil(*res.StatusAsOf)
 	}
 	if res.Licence != nil && len(res.Licence.Disclosed) > 0 {
 		t, _ := s.cfg.Licenses.Published(ctx, res.Licence.TypeCode)
