@@ -72,6 +72,9 @@ type Config struct {
 	// PeerFetch fetches a licence from a peer node for an official (internal/app); nil installs
 	// no such route.
 	PeerFetch PeerFetch
+	// Transfers takes in cases transferred from peer nodes and their reports back, at
+	// /api/v1/federation/calls/case-transfer and case-status (with NodeCalls); nil installs none.
+	Transfers Transfers
 	Version   string
 }
 
@@ -110,6 +113,7 @@ func (a *API) Install(srv *httpserver.Server) {
 	a.installLicenseGrants(srv)
 	a.installFederation(srv)
 	a.installNodeCalls(srv)
+	a.installTransferCalls(srv)
 }
 
 // route registers one documented operation.
