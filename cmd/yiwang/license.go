@@ -396,7 +396,8 @@ func cmdLicenseVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	snap, err := license.VerifySnapshot(doc, nodeKey)
+	// The node's JSON answer (GET /api/v1/licenses/status) carries the snapshot.
+	snap, err := license.VerifySnapshot(snapshotOf(doc), nodeKey)
 	if err != nil {
 		return fmt.Errorf("--snapshot %s: %w", *snapName, err)
 	}

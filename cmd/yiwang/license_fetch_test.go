@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -158,6 +159,21 @@ func TestLicenseFetchTrust(t *testing.T) {
 	saved, err := os.ReadFile(trust)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// license verify also takes the node's JSON answer as it comes from the status URL.
+	res, err := http.Get(base + "/api/v1/licenses/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asServed := writeFile(t, dir, "status.json", answer)
+	if out, _, err := yiwang(t, "license", "verify", "--trust", trust, "--snapshot", asServed, l.Credential); exitCode(err) != 4 ||
+		!strings.HasPrefix(out, "已撤销（revoked）") {
+		t.Errorf("with the JSON answer as the snapshot: %q, %v", out, err)
 	}
 
 	other := strings.Repeat("ab", 32)
