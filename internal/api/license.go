@@ -37,7 +37,7 @@ func init() {
 	schemas["LicenceUse"] = obj(map[string]any{"at": str("RFC 3339"),
 		"kind":    map[string]any{"type": "string", "enum": []string{"verified", "fetched", "filled", "downloaded"}},
 		"by_node": str(""), "by_org": str("the organisation that used it, when known"), "purpose": str("the stated purpose (用证事由)"),
-		"presentation": str("the presentation verified")})
+		"presentation": str("the presentation verified"), "grant_id": str("the grant a fetch came under")})
 	schemas["LicenceShown"] = obj(map[string]any{"id": str(""), "type_code": str(""), "type_name": str(""), "number": str(""),
 		"issuer": str(""), "issuer_code": str(""), "jurisdiction": str(""), "issued_on": str(""), "valid_from": str(""),
 		"valid_until": str(""), "holder_code_type": str(""),
