@@ -10,7 +10,9 @@
 // second step; only then are the peer's lists imported (Service.Import, Service.Fetch): checked
 // under the pinned key, never older than the one held, never for another node, never naming a
 // key of this node, every version kept and logged. Service.Resolver trusts the keys of the
-// current lists of the approved peers, for licence verification.
+// current lists of the approved peers, for licence verification; Service.PeerSnapshot gives it
+// each approved peer's latest licence status snapshot, fetched from the status URL its list
+// names (Service.RefreshSnapshot, with each list and every few minutes in Service.Run).
 package federation
 
 import (
