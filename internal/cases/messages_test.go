@@ -45,7 +45,7 @@ func TestMessagesExist(t *testing.T) {
 		cases.EventMaterialRemoved, cases.EventAccepted, cases.EventMaterialsRequested, cases.EventNotAccepted, cases.EventReviewed,
 		cases.EventProcedureStarted, cases.EventProcedureEnded, cases.EventDecided, cases.EventFeeOrderOpened, cases.EventPaid,
 		cases.EventDelivered, cases.EventCompleted, cases.EventWithdrawn, cases.EventTransferred, cases.EventRemoteStatus,
-		cases.EventReceived, cases.EventMessage, cases.EventQueryCodeReset, cases.EventClockStarted, cases.EventClockPaused, cases.EventClockResumed,
+		cases.EventReceived, cases.EventTransferRefused, cases.EventMessage, cases.EventQueryCodeReset, cases.EventClockStarted, cases.EventClockPaused, cases.EventClockResumed,
 		cases.EventClockWarned, cases.EventClockOverdue, cases.EventClockStopped, cases.EventLicenceConsent,
 		cases.EventFromLicence, cases.EventLicenceUnavailable} {
 		keys["cases.event."+k] = true

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/yiwang-platform/yiwang/internal/cases"
 	"github.com/yiwang-platform/yiwang/internal/clock"
@@ -225,4 +226,55 @@ func hasField(err error, field string) bool {
 	}
 	e := errs.Public(err)
 	return e != nil && e.Field == field
+}
+
+// A transfer the other node refuses comes back: the case is submitted again, for the window that
+// collected it, and the applicant is told; a refusal from another node, or after a report, does
+// nothing.
+func TestTransferRefused(t *testing.T) {
+	eachEnv(t, envOptions{}, func(t *testing.T, e *env) {
+		window := as(e.fuzhouWindow)
+		apply := func() string {
+			sub := must[cases.Submission](t)(e.svc.Apply(window, e.fuzhouWindow, cases.Application{ItemCode: itemHZMedical,
+				Channel: cases.ChannelWindow, Applicant: e.zhang.AccountID,
+				Form: map[string]any{"address": "杭州市上城区解放路 100 号", "mobile": "13905911234"}}))
+			must[cases.Transfer](t)(e.svc.ExportTransfer(window, e.fuzhouWindow, sub.Case.ID))
+			return sub.Case.ID
+		}
+		ctx := context.Background()
+		id := apply()
+		if err := e.svc.TransferRefused(ctx, id, "440000", "不是我们的"); err != nil {
+			t.Fatal(err)
+		}
+		if c := must[cases.Case](t)(e.svc.Get(as(e.zhang), e.zhang, id)); c.Status != cases.StatusTransferred {
+			t.Errorf("another node's refusal: %s", c.Status)
+		}
+		if err := e.svc.TransferRefused(ctx, id, "330000", "本省目录无此事项"); err != nil {
+			t.Fatal(err)
+		}
+		c := must[cases.Case](t)(e.svc.Get(as(e.zhang), e.zhang, id))
+		if c.Status != cases.StatusSubmitted || c.TransferredTo != "" {
+			t.Errorf("refused: %s to %q", c.Status, c.TransferredTo)
+		}
+		evs := must[[]cases.Event](t)(e.svc.Timeline(as(e.zhang), e.zhang, id))
+		if last := evs[len(evs)-1]; last.Kind != cases.EventTransferRefused || last.Note != "本省目录无此事项" || last.Party != cases.PartyRemote {
+			t.Errorf("last event %+v", last)
+		}
+		if got := e.inbox(t, e.zhang.AccountID); got[len(got)-1] != "cases.notice.transfer_refused" {
+			t.Errorf("inbox %v", got)
+		}
+		// Once the node reported on the case, a refusal is too late.
+		id = apply()
+		number := must[cases.Case](t)(e.svc.Get(as(e.zhang), e.zhang, id)).Number
+		if err := e.svc.ApplyTransferStatus(ctx, cases.TransferStatus{Version: 1, Node: "330000", CaseNumber: number,
+			RemoteNumber: "330100-20260302-000001", Status: cases.StatusSubmitted, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.TransferRefused(ctx, id, "330000", "x"); err != nil {
+			t.Fatal(err)
+		}
+		if c := must[cases.Case](t)(e.svc.Get(as(e.zhang), e.zhang, id)); c.Status != cases.StatusTransferred {
+			t.Errorf("refused after a report: %s", c.Status)
+		}
+	})
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yiwang-platform/yiwang/internal/blob"
 	"github.com/yiwang-platform/yiwang/internal/errs"
@@ -270,6 +272,52 @@ func (s *Service) transferOf(ctx context.Context, r *row, at time.Time) (t Trans
 		t.Materials = append(t.Materials, tm)
 	}
 	return t, nil
+}
+
+// TransferRefused records that node, to which the case was transferred, refused the transfer
+// itself (it cannot take the case: its item, organisation or materials do not fit there) with
+// reason: the case is submitted here again, for its window to handle otherwise and its
+// applicant to withdraw, and the applicant is told. The federation calls it when the node
+// answers so; nothing happens once the node reported on the case or it is no longer
+// transferred there. Returns errs.NotFound for an unknown case.
+func (s *Service) TransferRefused(ctx context.Context, caseID, node, reason string) (err error) {
+	defer errs.Wrap(&err, "cases.TransferRefused(%s)", caseID)
+	reason = truncate(strings.TrimSpace(reason), maxText)
+	if reason, err = cleanText("reason", reason, false); err != nil {
+		reason = ""
+	}
+	remote := principal.Principal{Kind: principal.System, Login: "node:" + node, Name: node}
+	ctx = principal.With(ctx, remote)
+	return s.db.Transact(ctx, func(tx *store.Tx) error {
+		r, err := s.loadTx(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if r.Status != StatusTransferred || r.TransferredTo != node || r.RemoteNumber != "" {
+			return nil
+		}
+		before := r.Status
+		r.Status, r.TransferredTo = StatusSubmitted, ""
+		if err := save(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := addEvents(ctx, tx, r.ID, remote, timelineEntry{kind: EventTransferRefused, note: reason,
+			detail: map[string]any{"node": node}}); err != nil {
+			return err
+		}
+		if err := change(ctx, tx, "cases.transfer_refused", r, before, map[string]any{"node": node}); err != nil {
+			return err
+		}
+		return s.tellApplicant(ctx, tx, r, "cases.notice.transfer_refused")
+	})
+}
+
+// truncate keeps at most n characters of s.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // ApplyTransferStatus records what the node a case was transferred to reports: its number

@@ -396,6 +396,7 @@ const (
 	EventCompleted          = "completed"
 	EventWithdrawn          = "withdrawn"
 	EventTransferred        = "transferred"
+	EventTransferRefused    = "transfer_refused" // the node it was transferred to refused it
 	EventRemoteStatus       = "remote_status"
 	EventReceived           = "received" // received from another province's node (ImportTransfer)
 	EventMessage            = "message"
