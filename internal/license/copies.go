@@ -425,7 +425,7 @@ func checkCopyRequest(req *CopyRequest, l Licence, now time.Time) error {
 	case l.ValidUntil != "" && day > l.ValidUntil:
 		return errs.Field("expires_at", "license.error.copy_expiry_after_licence", l.ValidUntil)
 	}
-	req.ExpiresAt = exp
+	req.ExpiresAt = exp.UTC()
 	return nil
 }
 

@@ -323,8 +323,9 @@ func TestAnnotateRequests(t *testing.T) {
 		if _, err := s.RevokeCopy(as(r.alice), r.alice, "cp_nosuchcopy"); !errs.Is(err, errs.NotFound) {
 			t.Errorf("withdraw an unknown copy: %v", err)
 		}
-		if got, err := s.GetCopy(as(r.alice), r.alice, c.ID); err != nil || got.RevokedAt != nil {
-			t.Errorf("the copy after others tried = %+v, %v", got, err)
+		if got, err := s.GetCopy(as(r.alice), r.alice, c.ID); err != nil || got.RevokedAt != nil || !got.ExpiresAt.Equal(c.ExpiresAt) ||
+			today(got.ExpiresAt) != today(ok.ExpiresAt) {
+			t.Errorf("the copy after others tried = %+v, %v; want it unrevoked, expiring at %s", got, err, c.ExpiresAt)
 		}
 	})
 }
