@@ -232,7 +232,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	site, err := web.New(web.Config{DB: cfg.DB, Plan: a.Plan, Identity: ids, OIDC: a.OIDC, Apps: a.Apps, Logger: cfg.Logger,
 		Secure: cfg.Production, Demo: cfg.Demo, Seals: a.Seals, Sign: a.Sign, Ledger: a.Ledger, PKI: a.PKI,
 		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
-		Licenses: a.Licenses, Federation: a.Federation})
+		Licenses: a.Licenses, Federation: a.Federation, PeerFetch: a.FetchFromPeer})
 	if err != nil {
 		a.Close()
 		return nil, err

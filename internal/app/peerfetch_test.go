@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/errs"
 	"github.com/yiwang-platform/yiwang/internal/federation"
 	"github.com/yiwang-platform/yiwang/internal/idcode"
+	"github.com/yiwang-platform/yiwang/internal/identity"
 	"github.com/yiwang-platform/yiwang/internal/license"
 	"github.com/yiwang-platform/yiwang/internal/nodecall"
 	"github.com/yiwang-platform/yiwang/internal/org"
@@ -159,6 +163,46 @@ func TestFederationLicenceFetch(t *testing.T) {
 			t.Errorf("audit at Fujian: %+v", a)
 		}
 
+		// The same through Fujian's page and its API, as the regulator's window officer.
+		login, err := fj.app.Identity.Login(ctx, "fzscj.window", demo.Password, identity.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		post := func(path, contentType, body string) (int, string) {
+			t.Helper()
+			req, err := http.NewRequest(http.MethodPost, fj.srv.URL+path, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", contentType)
+			req.AddCookie(&http.Cookie{Name: "yiwang_session", Value: login.Token})
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		status, page := post("/work/licenses/peer-fetch?lang=en", "application/x-www-form-urlencoded",
+			url.Values{"node": {"330000"}, "licence_id": {l.ID}, "reason": {reason}}.Encode())
+		for _, want := range []string{`id="verified-state"`, `class="licence-state valid"`, "杭州市西湖区文三路90号", holder.Name} {
+			if status != http.StatusOK || !strings.Contains(page, want) {
+				t.Errorf("the peer fetch page: %d, without %q", status, want)
+			}
+		}
+		status, body := post("/api/v1/work/federation/licence-fetch", "application/json",
+			`{"node":"330000","licence_id":"`+l.ID+`","reason":"`+reason+`"}`)
+		var answer struct {
+			Node    string
+			Fetched license.Fetched
+			Verify  license.VerifyResult `json:"verification"`
+		}
+		if err := json.Unmarshal([]byte(body), &answer); status != http.StatusOK || err != nil || answer.Node != "330000" ||
+			answer.Fetched.State != license.StateValid || answer.Verify.State != license.StateValid {
+			t.Errorf("the peer fetch API: %d %s", status, body)
+		}
+
 		// Bad input is named; another organisation has no grant.
 		for field, call := range map[string][3]string{
 			"reason": {"330000", l.ID, " "}, "node": {"33", l.ID, reason}, "licence_id": {"330000", "", reason}} {
@@ -205,8 +249,8 @@ func TestFederationLicenceFetch(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errs.Is(err, errs.Forbidden) {
 			t.Errorf("a call of a suspended peer: %v, want a signed 401", err)
 		}
-		if n := len(auditOf()); n != 3 {
-			t.Errorf("%d fetches audited at Fujian, want 3 (fetched, no grant, refused)", n)
+		if n := len(auditOf()); n != 5 {
+			t.Errorf("%d fetches audited at Fujian, want 5 (fetched thrice, no grant, refused)", n)
 		}
 	})
 }

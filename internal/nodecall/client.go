@@ -76,19 +76,19 @@ func (c *Client) Call(ctx context.Context, node, path string, in, out any) (err 
 	if !validNode(node) {
 		return errs.E(errs.NotFound, "nodecall.error.no_peer", node)
 	}
-	id, err := c.self(ctx)
-	if err != nil {
-		return err
-	}
-	if node == id.Node {
-		return errs.E(errs.NotFound, "nodecall.error.no_peer", node)
-	}
 	endpoint, err := c.peers.Endpoint(ctx, node)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return errs.Wrapf(errs.NotFound, err, "nodecall.error.no_peer", node)
 		}
 		return err
+	}
+	id, err := c.self(ctx)
+	if err != nil {
+		return err
+	}
+	if node == id.Node {
+		return errs.E(errs.NotFound, "nodecall.error.no_peer", node)
 	}
 	body, err := json.Marshal(in)
 	if err != nil {

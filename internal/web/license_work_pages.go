@@ -59,6 +59,7 @@ func (s *Site) installLicenseWork(srv *httpserver.Server) {
 	for _, a := range []string{"suspend", "reinstate", "revoke"} {
 		srv.Handle("POST /work/licenses/{id}/"+a, s.workLicenceStatus(a))
 	}
+	s.installLicensePeerFetch(srv)
 }
 
 // licenseWorkNav is what the navigation offers officials of licences: their organisation's
@@ -69,6 +70,9 @@ func (s *Site) licenseWorkNav(p principal.Principal) []struct{ href, key string 
 	}
 	nav := []struct{ href, key string }{{"/work/licenses", "nav.work_licenses"}, {"/work/licenses/granted", "nav.granted_licences"},
 		{"/licenses/types", "nav.license_types"}}
+	if s.cfg.PeerFetch != nil {
+		nav = append(nav, struct{ href, key string }{peerFetchPath, "nav.peer_fetch"})
+	}
 	if license.MayDecideTypes(p) {
 		nav = append(nav, struct{ href, key string }{"/licenses/types/review", "nav.license_review"})
 	}

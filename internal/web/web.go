@@ -79,6 +79,9 @@ type Config struct {
 	// Federation returns the federation service (nil while the node does not know its
 	// endpoint); without it the federation pages are not installed.
 	Federation func() *federation.Service
+	// PeerFetch fetches a licence from a peer node for an official; without it the page
+	// /work/licenses/peer-fetch is not installed.
+	PeerFetch PeerFetch
 }
 
 // Site is the portal.

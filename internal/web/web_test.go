@@ -436,7 +436,9 @@ func checkLayout(t *testing.T, doc *html.Node, lang i18n.Lang, path string) {
 		// The service hall's entries (hallNav); which of them a page shows depends on who asks.
 		"/services", "/catalog/manage", "/catalog/review", "/my/cases", "/work/cases", "/window/apply", "/lookup",
 		"/pay", "/payments", "/payments/reconciliation", "/ratings/stats", "/ratings/visits/new", "/ratings/tasks",
-		"/ratings/appeals", "/inbox", "/my/licenses", "/licenses/verify"}, path)
+		"/ratings/appeals", "/inbox", "/my/licenses", "/licenses/verify",
+		// The licence work's entries an official of an organisation sees (licenseWorkNav).
+		"/work/licenses/peer-fetch"}, path)
 	switch {
 	case inNav && len(current) != 1:
 		t.Errorf("%d nav links with aria-current=page on %s, want 1", len(current), path)
