@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -543,6 +544,37 @@ func (s *Service) RevokeCopy(ctx context.Context, p principal.Principal, id stri
 		return Copy{}, err
 	}
 	return c, nil
+}
+
+// copyIDPattern is what newID("cp_") makes.
+var copyIDPattern = regexp.MustCompile(`^cp_[a-z2-7]{24}$`)
+
+// PDFCopyID returns the id of the annotated copy a PDF of RenderCopyPDF says it is (its
+// subject); errs.Invalid for a file that is not one. It says nothing of the file's signature.
+func PDFCopyID(pdf []byte) (string, error) {
+	subject, err := pdfSubject(pdf)
+	if err != nil || !copyIDPattern.MatchString(subject) {
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	return subject, nil
+}
+
+// VerifyCopyID verifies the annotated copy with id as Verify verifies its signed form: what a
+// verifier given the copy's PDF asks (the PDF names the copy). A copy this node does not know is
+// forged. The error is only for failures of the platform.
+func (s *Service) VerifyCopyID(ctx context.Context, id string) (VerifyResult, error) {
+	now := s.clock.Now()
+	if !copyIDPattern.MatchString(id) {
+		return VerifyResult{State: StateMalformed, Reason: "license.reason.malformed", Input: InputCopy, CheckedAt: now}, nil
+	}
+	c, err := loadCopy(ctx, s.db, id)
+	if errs.Is(err, errs.NotFound) {
+		return VerifyResult{State: StateForged, Reason: "license.reason.copy_unknown", Input: InputCopy, CheckedAt: now}, nil
+	}
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	return s.verifyCopy(ctx, c.Credential, now)
 }
 
 // copyQRSize is the side of a copy's QR code on its PDF: its signed form is some 1.5 KB, ten

@@ -111,6 +111,21 @@ func TestAnnotate(t *testing.T) {
 		copyDot := strings.LastIndexByte(c.Credential, '.')
 
 		for _, tc := range []struct {
+			id     string
+			state  State
+			reason string
+		}{
+			{c.ID, StateValid, "license.reason.copy_valid"},
+			{"cp_" + strings.Repeat("a", 24), StateForged, "license.reason.copy_unknown"},
+			{"cp_../etc", StateMalformed, "license.reason.malformed"},
+		} {
+			res, err := s.VerifyCopyID(ctx, tc.id)
+			if err != nil || res.State != tc.state || res.Reason != tc.reason || res.Input != InputCopy {
+				t.Errorf("VerifyCopyID(%s) = %+v, %v; want %s %s", tc.id, res, err, tc.state, tc.reason)
+			}
+		}
+
+		for _, tc := range []struct {
 			name   string
 			text   string
 			state  State
@@ -482,6 +497,17 @@ func TestCopyPDF(t *testing.T) {
 		if dst := os.Getenv("YIWANG_KEEP_PDF"); dst != "" {
 			_ = os.WriteFile(filepath.Join(dst, "copy.pdf"), pdf, 0o644)
 		}
+		// The PDF names the copy, not the licence: a verifier given the file verifies the copy.
+		if id, err := PDFCopyID(pdf); err != nil || id != c.ID {
+			t.Errorf("PDFCopyID = %q, %v; want %s", id, err, c.ID)
+		}
+		if id, err := PDFIdentifier(pdf); err == nil {
+			t.Errorf("the copy's PDF passes for the licence's: %s", id)
+		}
+		if res, err := s.VerifyCopyID(context.Background(), c.ID); err != nil || res.State != StateValid ||
+			res.Reason != "license.reason.copy_valid" || res.PresentationID != c.ID {
+			t.Errorf("VerifyCopyID = %+v, %v", res, err)
+		}
 		// The printed QR code reads back as the copy's signed form, through the watermark.
 		if out, err := exec.Command(pdftoppm, "-r", "200", "-png", "-singlefile", path, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
 			t.Fatalf("pdftoppm: %v\n%s", err, out)
@@ -509,6 +535,27 @@ func TestCopyPDF(t *testing.T) {
 		}
 		_, err = s.CopyPDF(as(r.alice), r.alice, other.ID)
 		wantErr(t, err, errs.Conflict, "", "license.error.copy_not_current")
+	})
+}
+
+// FuzzPDFCopyID feeds arbitrary files to PDFCopyID: it never panics, refuses only with
+// errs.Invalid, and what it returns is a copy's id.
+func FuzzPDFCopyID(f *testing.F) {
+	for _, s := range []string{"%PDF-1.4\n/Subject (cp_abcdefghijklmnopqrstuvwx)", "%PDF-/Subject <FEFF0063>", "%PDF-/Subject (cp_)",
+		"%PDF-/Subject (1.2.156.3005.2.x)", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, pdf []byte) {
+		id, err := PDFCopyID(pdf)
+		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("%v, want errs.Invalid", err)
+			}
+			return
+		}
+		if !copyIDPattern.MatchString(id) {
+			t.Fatalf("returned %q", id)
+		}
 	})
 }
 

@@ -69,6 +69,19 @@ const MaxPDF = 10 << 20
 // repeat it), when that is a well-formed identifier. A file that is not a PDF or names no
 // identifier is errs.Invalid. It says nothing of the file's signature.
 func PDFIdentifier(pdf []byte) (string, error) {
+	subject, err := pdfSubject(pdf)
+	if err != nil {
+		return "", err
+	}
+	if _, err := idcode.ParseLicenceID(subject); err != nil {
+		return "", errs.Field("file", "license.error.not_licence_pdf")
+	}
+	return subject, nil
+}
+
+// pdfSubject returns the subject of a PDF's document information (the last one), trimmed;
+// errs.Invalid when the file is not a PDF or has none.
+func pdfSubject(pdf []byte) (string, error) {
 	if len(pdf) > MaxPDF || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		return "", errs.Field("file", "license.error.not_licence_pdf")
 	}
@@ -111,9 +124,5 @@ func PDFIdentifier(pdf []byte) (string, error) {
 	default:
 		return "", errs.Field("file", "license.error.not_licence_pdf")
 	}
-	subject = strings.TrimSpace(subject)
-	if _, err := idcode.ParseLicenceID(subject); err != nil {
-		return "", errs.Field("file", "license.error.not_licence_pdf")
-	}
-	return subject, nil
+	return strings.TrimSpace(subject), nil
 }

@@ -169,6 +169,14 @@ func TestLicenceCopyPages(t *testing.T) {
 			t.Logf("no copy PDF here (a Chinese TrueType font is needed): %.200s", w.Body)
 		case w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(w.Body.String(), "%PDF-"):
 			t.Errorf("download: %d %s %.100q", w.Code, w.Header().Get("Content-Type"), w.Body)
+		default:
+			// A verifier given the file verifies the copy it names, and the file's seal.
+			vdoc := parse(t, s.verifyUpload("", "copy.pdf", w.Body.Bytes()))
+			if got := text(one(t, vdoc, "#verdict-reason")); got != i18n.T(i18n.ZhHans, "license.reason.copy_valid") {
+				t.Errorf("the copy's PDF verifies: %q", got)
+			}
+			one(t, vdoc, "#copy-note")
+			one(t, vdoc, "#pdf-signature.ok")
 		}
 
 		// The holder withdraws it: the row says so and offers nothing more; it verifies revoked.

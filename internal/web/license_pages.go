@@ -388,11 +388,14 @@ func (s *Site) licenceVerifyPost(w http.ResponseWriter, r *http.Request) error {
 		page.F.fail(page.Lang, err, nil)
 		return s.render(w, httpserver.Status(errs.KindOf(err)), "license/verify", page)
 	}
-	var kind, pdfSig, pdfSigner string
+	var kind, pdfSig, pdfSigner, copyID string
 	switch {
 	case uploaded && strings.HasPrefix(string(file[:min(len(file), 5)]), "%PDF-"):
 		kind = "pdf"
 		id, err := license.PDFIdentifier(file)
+		if cid, cerr := license.PDFCopyID(file); err != nil && cerr == nil {
+			copyID, err = cid, nil // an annotated copy's PDF names the copy
+		}
 		if err != nil {
 			page.F.fail(page.Lang, err, nil)
 			return s.render(w, http.StatusBadRequest, "license/verify", page)
@@ -414,7 +417,12 @@ func (s *Site) licenceVerifyPost(w http.ResponseWriter, r *http.Request) error {
 		page.F.failField(page.Lang, "text", "license.verify.error.nothing")
 		return s.render(w, http.StatusBadRequest, "license/verify", page)
 	}
-	res, err := s.cfg.Licenses.Verify(r.Context(), license.VerifyInput(text))
+	var res license.VerifyResult
+	if copyID != "" {
+		res, err = s.cfg.Licenses.VerifyCopyID(r.Context(), copyID)
+	} else {
+		res, err = s.cfg.Licenses.Verify(r.Context(), license.VerifyInput(text))
+	}
 	if err != nil {
 		return err
 	}
