@@ -198,6 +198,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.newNodeCalls(cfg)
+	a.newTransfers()
 	// Consumers are registered before anything is seeded, so that they receive its events.
 	if err := a.Dispatcher.Register(ctx); err != nil {
 		a.Close()
@@ -260,7 +261,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		TSA: a.TSA, PKI: a.PKI, Ledger: a.Ledger, Witness: a.Witness, Seals: a.Seals, Sign: a.Sign,
 		Catalog: a.Catalog, Cases: a.Cases, Payments: a.Payments, Ratings: a.Ratings, Inbox: a.Inbox,
 		Licenses: a.Licenses, Federation: a.Federation, NodeCalls: a.NodeCallServer,
-		PeerFetch: a.FetchFromPeer})
+		PeerFetch: a.FetchFromPeer, Transfers: transfers{a}})
 	a.API.Install(srv)
 	a.Server = srv
 	return a, nil

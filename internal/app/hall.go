@@ -253,13 +253,21 @@ func (a *App) newHall(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if a.Catalog, err = catalog.New(cfg.DB, ix); err != nil {
+	// The catalogue is the node's province's; a demo node's is Fujian's demo catalogue, whatever
+	// its code.
+	node, _ := nodeOf(cfg)
+	var province []catalog.Option
+	if !cfg.Demo {
+		province = append(province, catalog.WithProvince(node))
+	}
+	if a.Catalog, err = catalog.New(cfg.DB, ix, province...); err != nil {
 		return err
 	}
 	who := people{a.Identity}
 	a.Inbox = notify.New(cfg.DB, notify.Options{Directory: who, Senders: cfg.Senders, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
 	a.Payments = payments.New(cfg.DB, payments.Options{Notifier: a.Inbox})
-	if a.Cases, err = cases.New(cfg.DB, cases.Config{Catalog: &catalogSource{cat: a.Catalog}, People: who,
+	// Cases names this node, in transfers to other provinces, by its province code.
+	if a.Cases, err = cases.New(cfg.DB, cases.Config{Node: node, Region: node, Catalog: &catalogSource{cat: a.Catalog}, People: who,
 		Calendar: a.Calendar, Signer: decisionSigner{seals: a.Seals, sign: a.Sign, clock: cfg.DB.Clock()},
 		Ledger: a.Ledger, Fees: fees{a.Payments}, Notifier: a.Inbox, Scanner: cfg.Scanner, CodeKey: a.caseCodeKey}); err != nil {
 		return err
