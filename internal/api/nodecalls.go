@@ -43,7 +43,7 @@ type PeerFetch func(ctx context.Context, p principal.Principal, node, licenceID,
 const maxCallBody = nodecall.MaxBody
 
 func init() {
-	schemas["LicenceFetched"] = obj(map[string]any{
+	schemas["NodeLicenceFetched"] = obj(map[string]any{
 		"licence": ref("LicenceShown"), "state": str("the licence's state at its issuing node"),
 		"credential":  str("the signed credential; absent unless the licence is valid"),
 		"disclosures": arr(str("disclosures of the hidden claims, checked against the credential's digests")),
@@ -87,7 +87,7 @@ func (a *API) installNodeCalls(srv *httpserver.Server) {
 				"credit_code": str("the fetching organisation's credit code, as the grant names it"),
 				"actor":       str("the peer's official"), "reason": str("the stated reason, required")},
 				"licence_id", "credit_code", "actor", "reason"),
-			Response: ref("LicenceFetched")},
+			Response: ref("NodeLicenceFetched")},
 			func(ctx context.Context, caller string, body []byte) (any, error) {
 				var in LicenceFetchCall
 				if err := decodeCall(body, &in); err != nil {
@@ -104,7 +104,7 @@ func (a *API) installNodeCalls(srv *httpserver.Server) {
 				"403 when the peer finds no grant; 404 for a node that is not an approved peer; 503 when it cannot be reached",
 			Body: obj(map[string]any{"node": str("the peer node's province code, e.g. 330000"),
 				"licence_id": str("the licence's identifier"), "reason": str("why, required")}, "node", "licence_id", "reason"),
-			Response: obj(map[string]any{"node": str(""), "fetched": ref("LicenceFetched"),
+			Response: obj(map[string]any{"node": str(""), "fetched": ref("NodeLicenceFetched"),
 				"verification": ref("LicenceVerification")}, "node", "fetched")},
 			a.fetchPeerLicence, httpserver.MaxBody(maxFederationBody))
 	}
