@@ -633,18 +633,7 @@ func (s *Service) CopyPDF(ctx context.Context, p principal.Principal, id string)
 	if c.State(s.clock.Now()) != StateValid {
 		return nil, errs.E(errs.Conflict, "license.error.copy_not_current")
 	}
-	if s.cfg.PDFSigner == nil {
-		return nil, errs.E(errs.Unavailable, "license.error.no_pdf_seal", l.IssuerName)
-	}
-	t, err := loadType(ctx, s.db, l.TypeCode, l.TypeVersion)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := RenderCopyPDF(c, l, t)
-	if err != nil {
-		return nil, err
-	}
-	signed, err := s.cfg.PDFSigner.SignPDF(ctx, l.IssuerOrg, doc, SealRect())
+	signed, err := s.sealedPDF(ctx, l, func(t Type) ([]byte, error) { return RenderCopyPDF(c, l, t) })
 	if err != nil {
 		return nil, err
 	}

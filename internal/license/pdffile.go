@@ -55,22 +55,13 @@ func (s *Service) PDF(ctx context.Context, p principal.Principal, id string) (_ 
 	if st := l.State(today(s.clock.Now())); st == StateRevoked || st == StateSuperseded {
 		return nil, errs.E(errs.Conflict, "license.error.pdf_not_current")
 	}
-	if s.cfg.PDFSigner == nil {
-		return nil, errs.E(errs.Unavailable, "license.error.no_pdf_seal", l.IssuerName)
-	}
-	t, err := loadType(ctx, s.db, l.TypeCode, l.TypeVersion)
-	if err != nil {
-		return nil, err
-	}
-	qr, err := qrcode.PNG(s.VerifyURL(l.ID), qrcode.Options{Level: qrcode.LevelM, Size: 256})
-	if err != nil {
-		return nil, err
-	}
-	doc, err := RenderPDF(l, t, PDFOptions{QRCode: qr})
-	if err != nil {
-		return nil, err
-	}
-	signed, err := s.cfg.PDFSigner.SignPDF(ctx, l.IssuerOrg, doc, SealRect())
+	signed, err := s.sealedPDF(ctx, l, func(t Type) ([]byte, error) {
+		qr, err := qrcode.PNG(s.VerifyURL(l.ID), qrcode.Options{Level: qrcode.LevelM, Size: 256})
+		if err != nil {
+			return nil, err
+		}
+		return RenderPDF(l, t, PDFOptions{QRCode: qr})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +77,23 @@ func (s *Service) PDF(ctx context.Context, p principal.Principal, id string) (_ 
 		return nil, err
 	}
 	return signed, nil
+}
+
+// sealedPDF draws a PDF of licence l with render (given the type version l was issued under)
+// and seals it as l's issuer; errs.Unavailable without a PDFSigner.
+func (s *Service) sealedPDF(ctx context.Context, l Licence, render func(Type) ([]byte, error)) ([]byte, error) {
+	if s.cfg.PDFSigner == nil {
+		return nil, errs.E(errs.Unavailable, "license.error.no_pdf_seal", l.IssuerName)
+	}
+	t, err := loadType(ctx, s.db, l.TypeCode, l.TypeVersion)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := render(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.PDFSigner.SignPDF(ctx, l.IssuerOrg, doc, SealRect())
 }
 
 // keepPDF keeps signed as the PDF of row id of table ("licences" or "licence_copies") in tx
