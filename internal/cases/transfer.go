@@ -146,6 +146,14 @@ func provinceOf(region string) string {
 	return region[:2] + "0000"
 }
 
+// Transferable reports whether c may be handed over to another province's node now
+// (ExportTransfer, for a window officer of its receiving or handling organisation): a submitted
+// item's case whose item allows cross-province handling and belongs to another province.
+func (s *Service) Transferable(c Case) bool {
+	return c.Status == StatusSubmitted && c.Item != nil && !c.IsBundle() && c.Item.CrossRegion == CrossRegionCountry &&
+		provinceOf(c.Item.RegionCode) != provinceOf(s.cfg.Region)
+}
+
 // ExportTransfer hands a submitted case over to the node of its item's province: the item must
 // allow cross-province handling and belong to another province than this node's. A window
 // officer of the receiving (or handling) organisation exports it; the case becomes

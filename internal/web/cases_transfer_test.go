@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +27,21 @@ func TestCaseTransferPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := sub.Case.ID
-		if _, err := s.cases.ExportTransfer(wctx, window, id); err != nil {
-			t.Fatal(err)
+		// The window that collected it passes it on from the case's page; no one else may.
+		one(t, parse(t, s.get("/work/cases/"+id, fzWindow)), "#transfer-form")
+		if w := s.post("/work/cases/"+id+"/transfer", scjWin, url.Values{}); w.Code != http.StatusNotFound {
+			t.Errorf("another organisation's window passes the case on: %d", w.Code)
 		}
-		doc := parse(t, s.get("/my/cases/"+id, caseNeighbour))
+		w := s.post("/work/cases/"+id+"/transfer", fzWindow, url.Values{})
+		wantRedirect(t, "transfer", w, w.Code, "/work/cases/"+id+"?done=transfer")
+		doc := parse(t, s.get("/work/cases/"+id+"?done=transfer", fzWindow))
+		if count(t, doc, "#transfer-form") != 0 {
+			t.Error("the transfer form is still offered")
+		}
+		if c, err := s.cases.Get(wctx, window, id); err != nil || c.Status != cases.StatusTransferred {
+			t.Fatalf("after the window's transfer: %+v, %v", c.Status, err)
+		}
+		doc = parse(t, s.get("/my/cases/"+id, caseNeighbour))
 		if got := text(one(t, doc, "#case-transfer")); !strings.Contains(got, "浙江省") ||
 			!strings.Contains(got, i18n.T(i18n.ZhHans, "cases.page.remote_pending")) {
 			t.Errorf("before any report: %q", got)
@@ -64,7 +76,7 @@ func TestCaseTransferPages(t *testing.T) {
 			}
 		}
 		// Someone else's case: not found, as any other.
-		w := s.get("/my/cases/"+id, scjWin)
+		w = s.get("/my/cases/"+id, scjWin)
 		if w.Code == http.StatusOK {
 			t.Errorf("another official sees the transferred case: %d", w.Code)
 		}

@@ -21,7 +21,7 @@ func (s *Site) installCaseWork(srv *httpserver.Server) {
 	srv.Handle("GET /work/cases", s.worklistCases)
 	srv.Handle("GET /work/cases/{id}", s.workCase)
 	for _, a := range []string{"accept", "request-materials", "reject", "review", "procedure", "procedure/end", "decide", "deliver",
-		"messages", "resubmit"} {
+		"messages", "resubmit", "transfer"} {
 		srv.Handle("POST /work/cases/{id}/"+a, s.workAction(a))
 	}
 	srv.Handle("POST /work/cases/{id}/materials/{code}", s.workMaterialUpload, httpserver.MaxBody(maxMaterialBody))
@@ -137,6 +137,8 @@ type caseWorkPage struct {
 	// The steps the official may take now.
 	CanAccept, CanRequest, CanReject, CanReview, CanStartProcedure, CanEndProcedure bool
 	CanDecide, CanDeliver, CanMessage, CanSupply                                    bool
+	// CanTransfer: the window may hand the case over to the node of its item's province.
+	CanTransfer bool
 	DeliveryMethods                                                                 []choice
 	Requestable                                                                     []choice
 	Procedures                                                                      []choice
@@ -149,6 +151,8 @@ type caseWorkPage struct {
 	Material string
 	F        form
 	Done     string
+	// transferable: the case service would let its window hand it over (Transferable).
+	transferable bool
 }
 
 // Err is the message beside field of the form of action, when that form came back.
@@ -198,6 +202,7 @@ func (page *caseWorkPage) workSteps(p principal.Principal, c cases.Case) {
 	page.CanDeliver = decided && (handles || receives)
 	page.CanMessage = st != cases.StatusDraft && (handles || receives)
 	page.CanSupply = c.Channel == cases.ChannelWindow && receives && win && st == cases.StatusSupplementRequested
+	page.CanTransfer = (handles || receives) && win && page.transferable
 	methods := []cases.DeliveryMethod{cases.DeliveryElectronic, cases.DeliveryPickup, cases.DeliveryPost}
 	if !handles {
 		methods = []cases.DeliveryMethod{cases.DeliveryPickup}
@@ -230,6 +235,7 @@ func (s *Site) newWorkPage(w http.ResponseWriter, r *http.Request) (caseWorkPage
 	page := caseWorkPage{casesBase: b, caseDetail: d, Applicant: c.Applicant.Name, ActingFor: c.Applicant.ActingFor,
 		ApplicantKind: b.T(msgKey("cases.page.applicant_kind.", string(c.Applicant.Kind))), F: newForm(r)}
 	page.Title = b.T("cases.work_case.title", d.Number)
+	page.transferable = s.cfg.Cases.Transferable(c)
 	page.workSteps(p, c)
 	if c.HandlingOrg != "" {
 		page.SealOrg = d.OrgName
@@ -260,6 +266,8 @@ func (s *Site) newWorkPage(w http.ResponseWriter, r *http.Request) (caseWorkPage
 		page.Done = b.T("cases.work_case.done_resubmit")
 	case "upload":
 		page.Done = b.T("cases.work_case.done_upload")
+	case "transfer":
+		page.Done = b.T("cases.work_case.done_transfer")
 	}
 	return page, nil
 }
@@ -315,6 +323,8 @@ func (s *Site) workAction(action string) httpserver.HandlerFunc {
 			_, err = s.cfg.Cases.PostMessage(ctx, p, id, v("body"))
 		case "resubmit":
 			_, err = s.cfg.Cases.Resubmit(ctx, p, id)
+		case "transfer":
+			_, err = s.cfg.Cases.ExportTransfer(ctx, p, id)
 		}
 		return s.workDone(w, r, action, err)
 	}
