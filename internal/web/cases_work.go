@@ -138,10 +138,10 @@ type caseWorkPage struct {
 	CanAccept, CanRequest, CanReject, CanReview, CanStartProcedure, CanEndProcedure bool
 	CanDecide, CanDeliver, CanMessage, CanSupply                                    bool
 	// CanTransfer: the window may hand the case over to the node of its item's province.
-	CanTransfer bool
-	DeliveryMethods                                                                 []choice
-	Requestable                                                                     []choice
-	Procedures                                                                      []choice
+	CanTransfer     bool
+	DeliveryMethods []choice
+	Requestable     []choice
+	Procedures      []choice
 	// SealOrg names the organisation whose seal signs a decision.
 	SealOrg string
 	// ReceiptHref prints a window case's receipt again, for the window that collected it.
