@@ -231,6 +231,10 @@ func (a *API) installCases(srv *httpserver.Server) {
 			"outcome", "reasons"))
 	step("deliver", "deliverCase", "Record the decision's delivery (window officers; the receiving window by pickup): the case is completed",
 		obj(map[string]any{"method": map[string]any{"type": "string", "enum": []string{"electronic", "pickup", "post"}}}, "method"))
+	step("transfer", "transferCase", "Pass a submitted case for another province's item open to cross-province handling "+
+		"(跨省通辦) on to that province's node (window officers of the receiving or handling organisation): the case becomes "+
+		"transferred, is sent signed, and the node's reports come back to it (remote_number, remote_status); 409 for an "+
+		"item of this province or one not open to it", nil)
 }
 
 // apiCaseMaterial is a material with its names, which the domain type keeps out of JSON.
@@ -687,6 +691,10 @@ func (h casesAPI) step(action string) httpserver.HandlerFunc {
 			c, err = h.svc.Decide(ctx, p, id, cases.Outcome(b.Outcome), b.Reasons)
 		case "deliver":
 			c, err = h.svc.Deliver(ctx, p, id, cases.DeliveryMethod(b.Method))
+		case "transfer":
+			if _, err = h.svc.ExportTransfer(ctx, p, id); err == nil {
+				c, err = h.svc.Get(ctx, p, id)
+			}
 		}
 		if err != nil {
 			return err
