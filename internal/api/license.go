@@ -48,11 +48,12 @@ func init() {
 		"reason": str("an i18n key (license.reason.*)"), "reason_text": str("why, in a sentence, in the language asked for"),
 		"input": map[string]any{"type": "string", "enum": []string{license.InputCredential, license.InputPresentation, license.InputIdentifier,
 			license.InputCopy, ""}, "description": "what was given; for an annotated copy (" + license.InputCopy + ") purpose is its " +
-			"reason, audience what it is for and presentation_id the copy's id"},
+			"reason and audience what it is for"},
 		"licence": ref("LicenceShown"), "purpose": str("a presentation's stated purpose"), "audience": str(""),
 		"presentation_id": str(""), "checked_at": str("RFC 3339"),
 		"status_as_of": str("RFC 3339: for another province's licence, when that province's status snapshot that gave " +
 			"its state was made"),
+		"copy_id": str("an annotated copy's id"), "copy_expires": str("RFC 3339: when an annotated copy stops being valid"),
 	}, "state", "reason", "reason_text", "checked_at")
 }
 

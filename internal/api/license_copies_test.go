@@ -65,7 +65,7 @@ func copyScenarios(expires string) []scenario {
 		{name: "copies: verify", method: "POST", url: "/api/v1/licenses/verify", as: anon, body: `{"text":"{copytext}"}`, status: 200,
 			want: map[string]any{"state": "valid", "input": "annotated_copy", "reason": "license.reason.copy_valid",
 				"reason_text": zh("license.reason.copy_valid"), "purpose": "办理公积金贷款", "audience": "福州市住房公积金中心",
-				"presentation_id": "{copy}", "licence.id": "{lic}", "licence.disclosed": absent}},
+				"copy_id": "{copy}", "presentation_id": absent, "licence.id": "{lic}", "licence.disclosed": absent}},
 		{name: "copies: PDF, another resident", method: "GET", url: "/api/v1/licenses/copies/{copy}/pdf", as: otherResident, status: 404},
 		{name: "copies: revoke, another resident", method: "POST", url: "/api/v1/licenses/copies/{copy}/revoke", as: otherResident,
 			status: 404},

@@ -50,7 +50,7 @@ const CopyPrefix = "YWA1."
 const MaxCopy = 2900
 
 // InputCopy is VerifyResult.Input for an annotated copy. For a copy, VerifyResult.Purpose is
-// its reason, Audience what it is for, and PresentationID the copy's id.
+// its reason, Audience what it is for, CopyID its id and CopyExpires its end.
 const InputCopy = "annotated_copy"
 
 // StepAnnotated is the history step of a copy made.
@@ -227,11 +227,12 @@ func checkCopy(text string, trust credential.Resolver) (CopyClaims, error) {
 func copyResult(c CopyClaims, st State, reason string, now time.Time) VerifyResult {
 	id, _ := idcode.ParseLicenceID(c.Licence) // checked by checkCopy
 	pub := c.Public
+	expires := time.Unix(c.Expires, 0).UTC()
 	return VerifyResult{State: st, Reason: reason, Input: InputCopy, CheckedAt: now,
 		Licence: &Shown{ID: c.Licence, TypeCode: pub[ClaimTypeCode], TypeName: pub[ClaimTypeName], Number: pub[ClaimNumber],
 			Issuer: pub[ClaimIssuer], IssuerCode: id.IssuerCode, Jurisdiction: pub[ClaimJurisdiction], IssuedOn: pub[ClaimIssuedOn],
 			ValidFrom: pub[ClaimValidFrom], ValidUntil: pub[ClaimValidUntil], HolderCodeType: pub[ClaimHolderCodeType]},
-		Purpose: c.Reason, Audience: c.UseFor, PresentationID: c.ID}
+		Purpose: c.Reason, Audience: c.UseFor, CopyID: c.ID, CopyExpires: &expires}
 }
 
 // claimedCopyState answers for verified copy c from what it says alone: expired after its

@@ -150,7 +150,7 @@ func TestAnnotate(t *testing.T) {
 				}
 				if tc.state == StateValid {
 					if res.Input != InputCopy || res.Purpose != "办理公积金贷款" || res.Audience != "福州市住房公积金中心" ||
-						res.PresentationID != c.ID || res.Licence == nil || res.Licence.ID != guide.ID || res.Licence.Disclosed != nil {
+						res.CopyID != c.ID || res.Licence == nil || res.Licence.ID != guide.ID || res.Licence.Disclosed != nil {
 						t.Errorf("verify = %+v", res)
 					}
 				} else if (tc.state == StateForged || tc.state == StateMalformed || tc.state == StateNotTrusted) && res.Licence != nil {
@@ -505,7 +505,7 @@ func TestCopyPDF(t *testing.T) {
 			t.Errorf("the copy's PDF passes for the licence's: %s", id)
 		}
 		if res, err := s.VerifyCopyID(context.Background(), c.ID); err != nil || res.State != StateValid ||
-			res.Reason != "license.reason.copy_valid" || res.PresentationID != c.ID {
+			res.Reason != "license.reason.copy_valid" || res.CopyID != c.ID {
 			t.Errorf("VerifyCopyID = %+v, %v", res, err)
 		}
 		// The printed QR code reads back as the copy's signed form, through the watermark.

@@ -45,6 +45,10 @@ type VerifyResult struct {
 	// StatusAsOf is, for a peer's licence, when the peer's status snapshot that gave its state
 	// was made (its issued_at); nil when no snapshot of the peer was used.
 	StatusAsOf *time.Time `json:"status_as_of,omitempty"`
+	// From an annotated copy (InputCopy): its id and the end of its validity; Purpose is its
+	// reason and Audience what it is for.
+	CopyID      string     `json:"copy_id,omitempty"`
+	CopyExpires *time.Time `json:"copy_expires,omitempty"`
 }
 
 // Shown is what a verifier may see of a licence: its public metadata and, from a presentation,

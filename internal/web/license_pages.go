@@ -461,7 +461,7 @@ func (s *Site) licenceVerifyView(ctx context.Context, b basePage, res license.Ve
 	v := &licenceVerifyView{State: string(res.State), StateLabel: b.T("license.state." + string(res.State)), Reason: b.T(res.Reason),
 		Input: res.Input, Licence: res.Licence, Purpose: res.Purpose, Audience: res.Audience, CheckedAt: civil(res.CheckedAt)}
 	if res.Input == license.InputCopy {
-		v.CopyID = res.PresentationID
+		v.CopyID = res.CopyID
 	}
 	if res.StatusAsOf != nil {
 		v.StatusAsOf = civil(*res.StatusAsOf)
