@@ -21,17 +21,5 @@ var transferCallScenarios = []scenario{
 		want: map[string]any{"error.kind": "unauthenticated"}, wantHeader: map[string]string{"Yiwang-From": "350000"}},
 }
 
-// The officials' step that starts a transfer checks who asks before anything else; a whole
-// transfer through it is internal/web's TestCaseTransferPages and internal/app's.
-var transferWorkScenarios = []scenario{
-	{name: "work: transfer, a resident", method: "POST", url: "/api/v1/work/cases/case-none/transfer", as: caseApplicant, status: 403,
-		want: errWant("forbidden", zh("cases.error.officials_only"))},
-	{name: "work: transfer, unknown", method: "POST", url: "/api/v1/work/cases/case-none/transfer", as: caseWin, status: 404,
-		want: errWant("not_found", zh("cases.error.not_found"))},
-	{name: "work: transfer, the public", method: "POST", url: "/api/v1/work/cases/case-none/transfer", as: anon, status: 401},
-}
-
-func init() {
-	nodeCallScenarios = append(nodeCallScenarios, transferCallScenarios...)
-	scenarios = append(scenarios, transferWorkScenarios...)
-}
+// The officials' step that starts a transfer is among caseMainScenarios (cases_test.go).
+func init() { nodeCallScenarios = append(nodeCallScenarios, transferCallScenarios...) }
