@@ -163,13 +163,15 @@ func (c checked) claimedState(day string) State {
 	return StateValid
 }
 
-// Verify says whether text — a licence's credential (YWC1.), a presentation of one (YWP1.) or a
-// bare identifier — is valid, suspended, revoked, superseded, expired, forged, not trusted or
-// malformed, and why. Trust comes from this node's keys and Config.Peers. A credential of this
-// node must be the one the node issued under its identifier (else forged), and its state is the
-// licence's; a peer's licence is valid until the end of its validity (its status is the peer's to
-// say). A presentation of one of this node's licences is recorded as a use, shown to the holder.
-// A bare identifier shows no holder data. The error is only for failures of the platform.
+// Verify says whether text — a licence's credential (YWC1.), a presentation of one (YWP1.), an
+// annotated copy (YWA1.) or a bare identifier — is valid, suspended, revoked, superseded,
+// expired, forged, not trusted or malformed, and why. Trust comes from this node's keys and
+// Config.Peers. A credential of this node must be the one the node issued under its identifier
+// (else forged), and its state is the licence's (statuscache.go); a peer's licence has the state
+// the peer's latest status snapshot gives it, else its own validity's (peerstatus.go). A
+// presentation or copy of one of this node's licences is recorded as a use, shown to the holder
+// (uselog.go). A bare identifier shows no holder data. The error is only for failures of the
+// platform.
 func (s *Service) Verify(ctx context.Context, text string) (VerifyResult, error) {
 	now := s.clock.Now()
 	text = strings.TrimSpace(text)
