@@ -3,7 +3,10 @@ GO ?= go
 # Packages with concurrency run again under the race detector.
 RACE_PKGS = ./internal/store/... ./internal/events/ ./internal/httpserver/ ./internal/app/ ./internal/identity/ ./internal/oidc/ \
 	./internal/cases/ ./internal/acquirer/ ./internal/search/ \
-	./internal/keys/ ./internal/ledger/ ./internal/tsa/
+	./internal/keys/ ./internal/ledger/ ./internal/tsa/ ./internal/nodecall/
+# The licence service's concurrent parts (status cache, uses written behind): their tests only,
+# the rest of the package is long under the race detector.
+RACE_LICENSE = 'TestStatusFresh|TestUsesWrittenBehind|TestVerify'
 
 .PHONY: demo test assets build vet bench fuzz clean
 
@@ -16,6 +19,7 @@ test: assets
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -timeout 30m -race $(RACE_PKGS)
+	$(GO) test -count=1 -timeout 30m -race -run $(RACE_LICENSE) ./internal/license/
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./...
 
 ## assets: install the front-end packages from the npm registry (package-lock.json) and copy them for embedding

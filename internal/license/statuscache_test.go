@@ -2,6 +2,7 @@ package license
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,18 +110,32 @@ func TestUsesWrittenBehind(t *testing.T) {
 		if len(uses) != 3 || uses[0].ByOrg != "xm-market-regulation" || uses[0].Purpose != "查验" {
 			t.Fatalf("uses shown to the holder: %+v, want 3 by xm-market-regulation", uses)
 		}
-		verify(present())
+		// Many verifiers at once, while the uses are being written.
+		texts := make([]string, 8)
+		for i := range texts {
+			texts[i] = present()
+		}
+		var wg sync.WaitGroup
+		for _, text := range texts {
+			wg.Go(func() {
+				res, err := r.svc.Verify(principal.With(context.Background(), verifier), text)
+				if err != nil || res.State != StateValid {
+					t.Errorf("Verify at once: %+v, %v", res, err)
+				}
+			})
+		}
+		wg.Wait()
 		if err := r.svc.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if n := stored(); n != 4 {
-			t.Errorf("after Close, %d uses stored, want 4", n)
+		if n := stored(); n != 11 {
+			t.Errorf("after Close, %d uses stored, want 11", n)
 		}
 		// With no room to wait, the use is written before the answer.
 		r.svc.uses.limit = 0
 		verify(present())
-		if n := stored(); n != 5 {
-			t.Errorf("with a full queue, %d uses stored right after the answer, want 5", n)
+		if n := stored(); n != 12 {
+			t.Errorf("with a full queue, %d uses stored right after the answer, want 12", n)
 		}
 	})
 }
