@@ -117,7 +117,11 @@ func BenchmarkVerifyHTTP(b *testing.B) {
 			var httpTime, rawTime time.Duration
 			per := max(n/rounds, 1)
 			for range rounds {
+				// Each half starts with a collected heap, so that neither pays for the other's
+				// garbage.
+				runtime.GC()
 				httpTime += parallelTime(per, httpClients, viaHTTP)
+				runtime.GC()
 				rawTime += parallelTime(per, workers, raw)
 			}
 			if v := failed.Load(); v != nil {
