@@ -96,7 +96,7 @@ func cmdLicenseFetchTrust(ctx context.Context, args []string, stdout, stderr io.
 	}
 	if got := federation.Fingerprint(der); got != pinned {
 		return fmt.Errorf("wrong fingerprint: the node at %s has the key %s, not the %s you gave; nothing was written. "+
-			"Do not trust this node: compare the fingerprint with its administrator again", base, groupHex(got), groupHex(pinned))
+			"Do not trust this node: compare the fingerprint with its administrator again", base, federation.GroupFingerprint(got), federation.GroupFingerprint(pinned))
 	}
 
 	// The trust list, signed by that key.
@@ -159,18 +159,6 @@ func parseFingerprint(s string) (string, error) {
 		return "", usageError{fmt.Sprintf("--fingerprint %q is not a SHA-256 fingerprint: 64 hexadecimal digits", s)}
 	}
 	return fp, nil
-}
-
-// groupHex writes a fingerprint in groups of four, as people read it out.
-func groupHex(fp string) string {
-	var b strings.Builder
-	for i := 0; i < len(fp); i += 4 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(fp[i:min(i+4, len(fp))])
-	}
-	return b.String()
 }
 
 // nodeBaseURL checks a node's URL: https, or plain http only to this machine (a node under

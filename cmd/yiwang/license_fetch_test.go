@@ -115,7 +115,7 @@ func TestLicenseFetchTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	// As an administrator reads it out: in groups, upper case.
-	spoken := strings.ToUpper(groupHex(key.Fingerprint))
+	spoken := strings.ToUpper(federation.GroupFingerprint(key.Fingerprint))
 
 	dir := t.TempDir()
 	trust, snap := filepath.Join(dir, "trust.json"), filepath.Join(dir, "status.yws")

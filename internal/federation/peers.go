@@ -193,6 +193,19 @@ func ParsePublicKey(text string) ([]byte, crypto.PublicKey, error) {
 	return der, pub, nil
 }
 
+// GroupFingerprint writes a hex fingerprint in groups of four characters, as people read it out
+// to each other when they compare it.
+func GroupFingerprint(fp string) string {
+	var b strings.Builder
+	for i := 0; i < len(fp); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(fp[i:min(i+4, len(fp))])
+	}
+	return b.String()
+}
+
 // normFingerprint lower-cases a fingerprint as written, without colons and spaces.
 func normFingerprint(s string) string {
 	return strings.ToLower(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(s)))

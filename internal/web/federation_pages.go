@@ -104,18 +104,6 @@ func (r peerRow) CanApprove() bool { return r.Status != federation.PeerApproved 
 func (r peerRow) CanSuspend() bool { return r.Status != federation.PeerSuspended }
 func (r peerRow) CanFetch() bool   { return r.Status == federation.PeerApproved }
 
-// groupFingerprint writes a hex fingerprint in groups of four characters.
-func groupFingerprint(fp string) string {
-	var b strings.Builder
-	for i := 0; i < len(fp); i += 4 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(fp[i:min(i+4, len(fp))])
-	}
-	return b.String()
-}
-
 // savedPeerKeys are the notices of the steps taken (?saved=), by step.
 var savedPeerKeys = map[string]string{"registered": "federation_admin.saved_registered", "approved": "federation_admin.saved_approved",
 	"suspended": "federation_admin.saved_suspended", "fetched": "federation_admin.saved_fetched",
@@ -143,7 +131,7 @@ func (s *Site) renderFederation(w http.ResponseWriter, r *http.Request, status i
 	if p.Key, err = svc.NodeKey(ctx); err != nil {
 		return err
 	}
-	p.KeyFingerprint = groupFingerprint(p.Key.Fingerprint)
+	p.KeyFingerprint = federation.GroupFingerprint(p.Key.Fingerprint)
 	versions, err := svc.PublishedVersions(ctx, 1)
 	if err != nil {
 		return err
@@ -165,7 +153,7 @@ func (s *Site) renderFederation(w http.ResponseWriter, r *http.Request, status i
 	}
 	for _, peer := range peers {
 		row := peerRow{Peer: peer, StatusLabel: b.T(msgKey("federation.status.", string(peer.Status))),
-			GroupedFingerprint: groupFingerprint(peer.Fingerprint)}
+			GroupedFingerprint: federation.GroupFingerprint(peer.Fingerprint)}
 		if sn, ok := byPeer[peer.Code]; ok {
 			row.SnapshotAt, row.SnapshotBy = sn.FetchedAt, sn.FetchedBy
 		}
