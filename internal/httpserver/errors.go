@@ -44,6 +44,21 @@ func Status(k errs.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// publicKinds are the kinds whose status says them (Status), for KindOf.
+var publicKinds = []errs.Kind{errs.Invalid, errs.Unauthenticated, errs.Forbidden, errs.NotFound, errs.Conflict,
+	errs.TooLarge, errs.TooMany, errs.Unavailable}
+
+// KindOf is Status's inverse, for a client reading an answer written by WriteError: the kind
+// whose status is status; errs.Internal for any other status.
+func KindOf(status int) errs.Kind {
+	for _, k := range publicKinds {
+		if Status(k) == status {
+			return k
+		}
+	}
+	return errs.Internal
+}
+
 // WriteError is the one place where an error becomes an HTTP response. It maps the error's kind
 // to a status (Status), logs the error only when it is Internal (level error) or Unavailable
 // (level warn) — with the request id and the internal detail — and writes the public message

@@ -939,3 +939,17 @@ func TestWriteErrorListsEveryField(t *testing.T) {
 		})
 	}
 }
+
+// TestKindOf: every kind a status says comes back from that status; any other status is Internal.
+func TestKindOf(t *testing.T) {
+	for _, k := range publicKinds {
+		if got := KindOf(Status(k)); got != k {
+			t.Errorf("KindOf(Status(%s)) = %s", k, got)
+		}
+	}
+	for _, status := range []int{http.StatusInternalServerError, http.StatusTeapot, http.StatusMethodNotAllowed, 0} {
+		if got := KindOf(status); got != errs.Internal {
+			t.Errorf("KindOf(%d) = %s, want internal", status, got)
+		}
+	}
+}

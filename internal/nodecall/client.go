@@ -19,6 +19,7 @@ import (
 	"github.com/yiwang-platform/yiwang/internal/clock"
 	"github.com/yiwang-platform/yiwang/internal/credential"
 	"github.com/yiwang-platform/yiwang/internal/errs"
+	"github.com/yiwang-platform/yiwang/internal/httpserver"
 )
 
 // Client calls peer nodes as this node.
@@ -188,42 +189,18 @@ func answerError(node string, status int, body []byte) error {
 // parseErrorAnswer reads an error answer's body; what it cannot read leaves the kind of the
 // status and an empty message.
 func parseErrorAnswer(node string, status int, body []byte) *AnswerError {
-	ae := &AnswerError{Node: node, Status: status, Kind: kindOfStatus(status)}
+	ae := &AnswerError{Node: node, Status: status, Kind: httpserver.KindOf(status)}
 	var w wireError
 	if json.Unmarshal(body, &w) != nil {
 		return ae
 	}
-	if k := errs.Kind(w.Error.Kind); kindOfStatus(status) == k || status == http.StatusUnauthorized && k == errs.Unauthenticated {
-		ae.Kind = k
-	}
+	// The kind is the status's (set above): a kind named in the body that the status does not
+	// say is not believed.
 	ae.Message = clean(w.Error.Message, maxPeerMessage)
 	if f := clean(w.Error.Field, 64); f == w.Error.Field {
 		ae.Field = f
 	}
 	return ae
-}
-
-// kindOfStatus is the kind internal/httpserver writes with status.
-func kindOfStatus(status int) errs.Kind {
-	switch status {
-	case http.StatusBadRequest:
-		return errs.Invalid
-	case http.StatusUnauthorized:
-		return errs.Unauthenticated
-	case http.StatusForbidden:
-		return errs.Forbidden
-	case http.StatusNotFound:
-		return errs.NotFound
-	case http.StatusConflict:
-		return errs.Conflict
-	case http.StatusRequestEntityTooLarge:
-		return errs.TooLarge
-	case http.StatusTooManyRequests:
-		return errs.TooMany
-	case http.StatusServiceUnavailable:
-		return errs.Unavailable
-	}
-	return errs.Internal
 }
 
 // clean keeps a peer's text printable and at most max characters.
